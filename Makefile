@@ -1,0 +1,76 @@
+# Lightbox — every set-up step lives here, so a fresh machine needs only
+# `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13.0/bin/python3.13) $(shell command -v python3.13))
+PIP_FLAGS := --quiet --disable-pip-version-check
+
+VENV := .venv
+EMU_VENV := .venv-emulator
+SAM_VENV := .venv-sam
+LAMBDA_VENV := .venv-lambda
+VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.stamp
+
+.PHONY: help install test test-unit test-integration test-e2e demo lint format clean emulator-stop
+
+help:
+	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
+	@echo "make test   - unit, integration (moto) and e2e (LocalStack) tests"
+	@echo "make lint   - ruff + cfn-lint"
+	@echo "make clean  - remove venvs, build output and emulator state"
+
+$(VENV)/.stamp: requirements/dev.txt requirements/layer.txt pyproject.toml
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (set PY313=/path/to/python3.13)"; exit 1; }
+	$(PY313) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/dev.txt
+	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e .
+	touch $@
+
+$(EMU_VENV)/.stamp: requirements/emulator.txt infra/pyproject.toml
+	$(PY313) -m venv $(EMU_VENV)
+	$(EMU_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/emulator.txt
+	$(EMU_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e infra
+	touch $@
+
+$(SAM_VENV)/.stamp: requirements/sam.txt
+	$(PY313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/sam.txt
+	touch $@
+
+$(LAMBDA_VENV)/.stamp: requirements/lambda.txt
+	$(PY313) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/lambda.txt
+	touch $@
+
+install: $(VENVS)
+
+test: install
+	bash scripts/run-tests.sh
+
+test-unit: $(VENV)/.stamp
+	$(VENV)/bin/pytest tests/unit -q
+
+test-integration: $(VENV)/.stamp
+	$(VENV)/bin/pytest tests/integration -q
+
+test-e2e: install
+	$(VENV)/bin/pytest tests/e2e -q
+
+demo: install
+	$(VENV)/bin/lightbox demo --out out/demo
+
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: $(VENV)/.stamp
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+emulator-stop: $(VENV)/.stamp
+	-$(VENV)/bin/lightbox emulator stop
+
+clean: emulator-stop
+	rm -rf $(VENV) $(EMU_VENV) $(SAM_VENV) $(LAMBDA_VENV) .aws-sam .lightbox out
