@@ -1,0 +1,1 @@
+"""AWS access behind small classes; domain code never imports boto3."""

@@ -1,0 +1,1 @@
+"""pydantic v2 contracts: events, state payloads, audit records, config."""

@@ -1,0 +1,18 @@
+"""Analyse branch: draft listing copy from product.json, within marketplace limits."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.models.pipeline import PipelineState
+from lightbox.pipeline.analyse import draft
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+@event_parser(model=PipelineState)
+def handler(event: PipelineState, context: LambdaContext) -> dict:
+    result = draft(event)
+    logger.info("draft_copy done", extra={"execution": event.execution.name})
+    return result.model_dump(mode="json")

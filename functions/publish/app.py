@@ -1,0 +1,19 @@
+"""Publish: copy renders to published/ and write the listing documents."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.models.pipeline import PipelineState
+from lightbox.pipeline.deps import deps
+from lightbox.pipeline.outcomes import publish
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+@event_parser(model=PipelineState)
+def handler(event: PipelineState, context: LambdaContext) -> dict:
+    result = publish(event, deps())
+    logger.info("publish done", extra={"execution": event.execution.name})
+    return result.model_dump(mode="json", by_alias=True)

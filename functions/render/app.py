@@ -1,0 +1,21 @@
+"""Render one marketplace's main image (one Map iteration) and check its compliance."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.pipeline.deps import deps
+from lightbox.pipeline.studio import RenderRequest, render
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+@event_parser(model=RenderRequest)
+def handler(event: RenderRequest, context: LambdaContext) -> dict:
+    result = render(event, deps())
+    logger.info(
+        "render done",
+        extra={"marketplace": event.marketplace, "compliant": result.compliance.ok},
+    )
+    return result.model_dump(mode="json")

@@ -1,0 +1,25 @@
+"""Open a human review task; the execution waits on the task token it carries."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from lightbox.models.pipeline import PipelineState
+from lightbox.pipeline.decide import request_review
+from lightbox.pipeline.deps import deps
+
+logger = Logger()
+
+
+class ReviewRequest(BaseModel):
+    token: str
+    state: PipelineState
+
+
+@logger.inject_lambda_context
+@event_parser(model=ReviewRequest)
+def handler(event: ReviewRequest, context: LambdaContext) -> dict:
+    task = request_review(event.state, event.token, deps())
+    logger.info("review requested", extra=task)  # never log the token
+    return task

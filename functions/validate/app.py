@@ -1,0 +1,19 @@
+"""Validate: format, limits, colour, orientation, blur/exposure, duplicates, metadata."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.models.pipeline import PipelineState
+from lightbox.pipeline.deps import deps
+from lightbox.pipeline.validate import validate
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+@event_parser(model=PipelineState)
+def handler(event: PipelineState, context: LambdaContext) -> dict:
+    result = validate(event, deps())
+    logger.info("validate done", extra={"execution": event.execution.name})
+    return result.model_dump(mode="json", by_alias=True)

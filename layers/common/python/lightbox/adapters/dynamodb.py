@@ -1,0 +1,170 @@
+"""DynamoDB tables: audit (append-only), review tasks, config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from lightbox.audit.trail import AuditConflictError
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the domain wants int/float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dynamo(v) for v in value]
+    return value
+
+
+def _table(name: str, resource: Any | None) -> Any:
+    return (resource or boto3.resource("dynamodb")).Table(name)
+
+
+def _is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoAuditStore:
+    """Audit chain storage. Only PutItem (conditional), Query and GetItem are used."""
+
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self._table = _table(table_name, resource)
+
+    def last(self, pk: str) -> Mapping[str, Any] | None:
+        page = self._table.query(
+            KeyConditionExpression=Key("pk").eq(pk),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = page.get("Items", [])
+        return _plain(items[0]) if items else None
+
+    def put_new(self, item: Mapping[str, Any]) -> None:
+        try:
+            self._table.put_item(
+                Item=_dynamo(dict(item)),
+                ConditionExpression="attribute_not_exists(pk) AND attribute_not_exists(sk)",
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                raise AuditConflictError(str(exc)) from exc
+            raise
+
+    def put_once(self, item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Write a first-seen marker; return the existing item if one is already there."""
+        try:
+            self.put_new(item)
+        except AuditConflictError:
+            found = self._table.get_item(
+                Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
+            )
+            return _plain(found.get("Item") or {})
+        return None
+
+    def records(self, pk: str) -> list[Mapping[str, Any]]:
+        items: list[Mapping[str, Any]] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk), "ConsistentRead": True}
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(_plain(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class DynamoReviewStore:
+    """Review tasks (pk=`task#<id>`) and recorded reviewer feedback."""
+
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self._table = _table(table_name, resource)
+
+    def put_task(self, item: Mapping[str, Any]) -> None:
+        self._table.put_item(Item=_dynamo(dict(item)))
+
+    def get_task(self, task_id: str) -> dict[str, Any] | None:
+        found = self._table.get_item(Key={"pk": f"task#{task_id}", "sk": "task"}, ConsistentRead=True)
+        return _plain(found["Item"]) if "Item" in found else None
+
+    def transition(
+        self, task_id: str, from_status: str, to_status: str, fields: Mapping[str, Any]
+    ) -> bool:
+        """Move a task between statuses atomically; False if it was not in `from_status`."""
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":from": from_status, ":to": to_status}
+        sets = ["#status = :to"]
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            values[f":v{i}"] = _dynamo(value)
+            sets.append(f"#f{i} = :v{i}")
+        try:
+            self._table.update_item(
+                Key={"pk": f"task#{task_id}", "sk": "task"},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="#status = :from",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def tasks_with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
+        page = self._table.query(
+            IndexName="by-status",
+            KeyConditionExpression=Key("status").eq(status),
+            Limit=limit,
+        )
+        return [_plain(i) for i in page.get("Items", [])]
+
+    def put_feedback(self, item: Mapping[str, Any]) -> None:
+        self._table.put_item(Item=_dynamo(dict(item)))
+
+
+class DynamoConfigStore:
+    """Versioned threshold configs: immutable `v<n>` items plus a `current` pointer."""
+
+    PK = "config#thresholds"
+
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self._table = _table(table_name, resource)
+
+    def current(self) -> dict[str, Any] | None:
+        found = self._table.get_item(Key={"pk": self.PK, "sk": "current"}, ConsistentRead=True)
+        return _plain(found["Item"]) if "Item" in found else None
+
+    def publish(self, version: str, thresholds_json: str, note: str) -> bool:
+        """Write version `version` (never overwriting) and point `current` at it."""
+        try:
+            self._table.put_item(
+                Item={"pk": self.PK, "sk": version, "thresholds": thresholds_json, "note": note},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        self._table.put_item(
+            Item={"pk": self.PK, "sk": "current", "version": version, "thresholds": thresholds_json}
+        )
+        return True

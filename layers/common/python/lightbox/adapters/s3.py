@@ -1,0 +1,79 @@
+"""S3 object access for the pipeline's bucket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    etag: str
+    version_id: str | None
+    content_type: str
+
+
+class ObjectStore:
+    """One bucket; every write is server-side encrypted (the bucket policy insists)."""
+
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
+        self.bucket = bucket
+        self._s3 = client or boto3.client("s3")
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            meta = self._s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return ObjectInfo(
+            size=int(meta["ContentLength"]),
+            etag=meta.get("ETag", "").strip('"'),
+            version_id=meta.get("VersionId"),
+            content_type=meta.get("ContentType", ""),
+        )
+
+    def get_bytes(self, key: str, version_id: str | None = None) -> bytes:
+        kwargs: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        return self._s3.get_object(**kwargs)["Body"].read()
+
+    def get_text_or_none(self, key: str) -> str | None:
+        try:
+            return self.get_bytes(key).decode("utf-8")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ServerSideEncryption="AES256",
+        )
+
+    def put_json(self, key: str, document: Any) -> None:
+        body = json.dumps(document, indent=2, sort_keys=True, default=str).encode()
+        self.put_bytes(key, body, "application/json")
+
+    def copy(self, source_key: str, dest_key: str, version_id: str | None = None) -> None:
+        source: dict[str, str] = {"Bucket": self.bucket, "Key": source_key}
+        if version_id:
+            source["VersionId"] = version_id
+        self._s3.copy_object(
+            Bucket=self.bucket,
+            Key=dest_key,
+            CopySource=source,
+            ServerSideEncryption="AES256",
+            MetadataDirective="COPY",
+        )

@@ -1,0 +1,146 @@
+"""Append-only, hash-chained audit trail (DESIGN.md §2 "Audit record").
+
+Each record carries the hash of its predecessor under the same partition key,
+so deleting or editing any record breaks verification of everything after it.
+Storage is behind `AuditStore`; the DynamoDB adapter writes with
+`attribute_not_exists`, and pipeline roles hold no Update/Delete permission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+GENESIS_HASH = "0" * 64
+_HASHED_FIELDS = (
+    "pk",
+    "sk",
+    "seq",
+    "ts",
+    "stage",
+    "actor",
+    "decision",
+    "reason",
+    "details",
+    "prev_hash",
+)
+
+
+class AuditConflictError(RuntimeError):
+    """Another writer appended to the same chain at the same moment."""
+
+
+class AuditStore(Protocol):
+    def last(self, pk: str) -> Mapping[str, Any] | None: ...
+
+    def put_new(self, item: Mapping[str, Any]) -> None:
+        """Write an item that must not exist yet; raise AuditConflictError if it does."""
+        ...
+
+    def records(self, pk: str) -> list[Mapping[str, Any]]: ...
+
+
+def canonical(value: Any) -> str:
+    """Stable JSON: the same content always hashes the same, wherever it is verified."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def record_hash(item: Mapping[str, Any]) -> str:
+    body = {name: item.get(name) for name in _HASHED_FIELDS}
+    body["seq"] = int(body["seq"]) if body["seq"] is not None else None
+    return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def agent_actor() -> str:
+    """`agent:<function>@<version>` for the Lambda that writes the record."""
+    name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+    version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+    return f"agent:{name}@{version}"
+
+
+def human_actor(reviewer: str) -> str:
+    return f"human:{reviewer}"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    stage: str
+    decision: str
+    reason: str = ""
+    actor: str = ""
+    input_keys: tuple[str, ...] = ()
+    content_hashes: Mapping[str, str] | None = None
+    scores: Mapping[str, float] | None = None
+    thresholds_version: str | None = None
+    extra: Mapping[str, Any] | None = None
+
+
+class AuditTrail:
+    """Appends entries to one chain (`pipeline#<execution>` or `sku#<seller>/<sku>`)."""
+
+    def __init__(self, store: AuditStore, clock=lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._clock = clock
+
+    def append(self, pk: str, entry: AuditEntry, attempts: int = 5) -> dict[str, Any]:
+        for _ in range(attempts):
+            previous = self._store.last(pk)
+            seq = int(previous["seq"]) + 1 if previous else 1
+            ts = self._clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            details = {
+                "input_keys": list(entry.input_keys),
+                "content_hashes": dict(entry.content_hashes or {}),
+                "scores": dict(entry.scores or {}),
+                "thresholds_version": entry.thresholds_version,
+                **dict(entry.extra or {}),
+            }
+            item: dict[str, Any] = {
+                "pk": pk,
+                "sk": f"{ts}#{seq:06d}",
+                "seq": seq,
+                "ts": ts,
+                "stage": entry.stage,
+                "actor": entry.actor or agent_actor(),
+                "decision": entry.decision,
+                "reason": entry.reason,
+                "details": canonical(details),
+                "prev_hash": previous["hash"] if previous else GENESIS_HASH,
+            }
+            item["hash"] = record_hash(item)
+            try:
+                self._store.put_new(item)
+            except AuditConflictError:
+                continue
+            return item
+        raise AuditConflictError(f"could not append to audit chain {pk} after {attempts} tries")
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    count: int
+    problem: str = ""
+
+
+def verify_chain(records: Iterable[Mapping[str, Any]]) -> ChainCheck:
+    """Check sequence numbers, each record's hash, and the links between them."""
+    ordered = sorted(records, key=lambda r: int(r["seq"]))
+    previous_hash = GENESIS_HASH
+    for expected_seq, record in enumerate(ordered, start=1):
+        if int(record["seq"]) != expected_seq:
+            return ChainCheck(False, len(ordered), f"sequence gap before seq {record['seq']}")
+        if record["prev_hash"] != previous_hash:
+            return ChainCheck(False, len(ordered), f"broken link at seq {record['seq']}")
+        if record_hash(record) != record["hash"]:
+            return ChainCheck(False, len(ordered), f"record seq {record['seq']} was altered")
+        previous_hash = record["hash"]
+    return ChainCheck(True, len(ordered))
+
+
+def pipeline_pk(execution_name: str) -> str:
+    return f"pipeline#{execution_name}"

@@ -1,0 +1,160 @@
+"""The small JSON documents passed between states (keys and numbers, never pixels)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lightbox.models.product import Marketplace, ProductMetadata
+
+Status = Literal["published", "in_review", "rejected", "quarantined", "failed"]
+
+
+class _State(BaseModel):
+    # Each handler reads only its part of the state; the rest passes through.
+    model_config = ConfigDict(extra="ignore")
+
+
+class PhotoRef(_State):
+    """The uploaded object one execution is about (the execution's input)."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+    seller: str
+    sku: str
+    filename: str
+    key_error: str | None = None  # set when the key broke the upload contract
+
+
+class ExecutionRef(_State):
+    id: str
+    name: str
+
+
+class ValidationOutput(_State):
+    ok: bool
+    reasons: list[str] = Field(default_factory=list)
+    format: str | None = None
+    width: int = 0
+    height: int = 0
+    metrics: dict[str, float] = Field(default_factory=dict)
+    sha256: str | None = None
+    working_key: str | None = None
+    product: ProductMetadata = Field(default_factory=ProductMetadata)
+    product_source: Literal["product.json", "defaults"] = "defaults"
+
+
+class SegmentOutput(_State):
+    mask_key: str
+    confidence: float
+    coverage: float
+    bbox: list[int] | None = None
+    method: str
+
+
+class Colour(_State):
+    name: str
+    hex: str
+    share: float
+
+
+class AttributesOutput(_State):
+    colours: list[Colour] = Field(default_factory=list)
+    brightness: float = 0.0
+    colourfulness: float = 0.0
+
+
+class ListingCopy(_State):
+    title: str
+    bullets: list[str]
+    description: str
+    per_marketplace_titles: dict[str, str] = Field(default_factory=dict)
+
+
+class AnalysisOutput(_State):
+    segment: SegmentOutput
+    attributes: AttributesOutput
+    copy_: ListingCopy = Field(alias="copy")
+
+
+class StudioOutput(_State):
+    studio_key: str
+    cutout_key: str
+    fill_ratio: float
+    background_purity: float
+
+
+class ComplianceOutput(_State):
+    ok: bool
+    failures: list[str] = Field(default_factory=list)
+    measured: dict[str, float | int | str] = Field(default_factory=dict)
+
+
+class RenderOutput(_State):
+    marketplace: Marketplace
+    key: str
+    width: int
+    height: int
+    bytes: int
+    content_type: str
+    compliance: ComplianceOutput
+
+
+class Thresholds(_State):
+    auto: float = Field(ge=0, le=1)
+    review: float = Field(ge=0, le=1)
+
+
+class ScoreOutput(_State):
+    confidence: float
+    compliant: bool
+    components: dict[str, float]
+    reasons: list[str] = Field(default_factory=list)
+    category: str
+    thresholds: Thresholds
+    config_version: str
+
+
+class ReviewDecision(_State):
+    """What a reviewer sends back through the task token."""
+
+    decision: Literal["approved", "rejected", "corrected"]
+    reviewer: str
+    reason: str = ""
+    corrections: dict[str, str] = Field(default_factory=dict)
+    task_id: str
+
+
+class EscalationOutput(_State):
+    level: int
+    exhausted: bool
+
+
+class PipelineState(_State):
+    """The whole execution state as the handlers see it (fields appear stage by stage)."""
+
+    photo: PhotoRef
+    execution: ExecutionRef
+    validation: ValidationOutput | None = None
+    analysis: AnalysisOutput | None = None
+    studio: StudioOutput | None = None
+    renders: list[RenderOutput] | None = None
+    score: ScoreOutput | None = None
+    review: ReviewDecision | None = None
+    escalation: EscalationOutput | None = None
+    error: dict[str, str] | None = None
+    config: dict | None = None
+
+
+class Outcome(_State):
+    """A terminal stage's result: the execution's output."""
+
+    status: Status
+    reason: str = ""
+    reasons: list[str] = Field(default_factory=list)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    scores: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,49 @@
+"""Analyse stage: three independent branches run in parallel by the state machine."""
+
+from __future__ import annotations
+
+from lightbox.analysis.attributes import describe_colours
+from lightbox.imaging.codec import decode, encode_png
+from lightbox.imaging.segment import segment_foreground
+from lightbox.listing.copy import draft_copy
+from lightbox.models.pipeline import (
+    AttributesOutput,
+    ListingCopy,
+    PipelineState,
+    SegmentOutput,
+    ValidationOutput,
+)
+from lightbox.pipeline.deps import Deps
+
+
+def _validated(state: PipelineState) -> ValidationOutput:
+    if state.validation is None or not state.validation.ok or not state.validation.working_key:
+        raise ValueError("analysis needs a validated photo with a working image")
+    return state.validation
+
+
+def segment(state: PipelineState, deps: Deps) -> SegmentOutput:
+    validation = _validated(state)
+    working = decode(deps.objects.get_bytes(validation.working_key))
+    result = segment_foreground(working)
+    mask_key = f"work/{state.execution.name}/mask.png"
+    deps.objects.put_bytes(mask_key, encode_png(result.mask), "image/png")
+    return SegmentOutput(
+        mask_key=mask_key,
+        confidence=round(result.confidence, 4),
+        coverage=round(result.coverage, 4),
+        bbox=list(result.bbox) if result.bbox else None,
+        method=result.method,
+    )
+
+
+def attributes(state: PipelineState, deps: Deps) -> AttributesOutput:
+    validation = _validated(state)
+    working = decode(deps.objects.get_bytes(validation.working_key))
+    return AttributesOutput.model_validate(describe_colours(working))
+
+
+def draft(state: PipelineState) -> ListingCopy:
+    validation = _validated(state)
+    product = validation.product
+    return draft_copy(product, state.photo.sku, product.marketplaces)

@@ -1,0 +1,160 @@
+"""Score, human review and escalation stages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lightbox.audit.trail import AuditEntry, human_actor, pipeline_pk
+from lightbox.models.pipeline import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
+from lightbox.pipeline.deps import Deps
+from lightbox.review.service import assignee_for, task_id_for
+from lightbox.scoring.confidence import ComplianceSummary, framing_signal, score_listing
+from lightbox.scoring.thresholds import config_from_item
+
+
+def _touches_edge(bbox: list[int] | None, width: int, height: int) -> bool:
+    if not bbox or not width or not height:
+        return False
+    left, top, right, bottom = bbox
+    margin = 2
+    return left <= margin or top <= margin or right >= width - margin or bottom >= height - margin
+
+
+def score(state: PipelineState, deps: Deps) -> ScoreOutput:
+    if state.validation is None or state.analysis is None or state.renders is None:
+        raise ValueError("scoring needs validation, analysis and renders")
+    metrics = state.validation.metrics
+    segment = state.analysis.segment
+    config = config_from_item(state.config)
+    category = state.validation.product.category
+    working_w = int(metrics.get("working_width", 0))
+    working_h = int(metrics.get("working_height", 0))
+    signals = {
+        "segmentation": segment.confidence,
+        "sharpness": metrics.get("sharpness", 0.0),
+        "exposure": metrics.get("exposure", 0.0),
+        "framing": framing_signal(
+            segment.coverage, _touches_edge(segment.bbox, working_w, working_h)
+        ),
+    }
+    compliance = [
+        ComplianceSummary(r.marketplace, r.compliance.ok, tuple(r.compliance.failures))
+        for r in state.renders
+    ]
+    result = score_listing(signals, compliance)
+    thresholds = config.for_category(category)
+    output = ScoreOutput(
+        confidence=result.confidence,
+        compliant=result.compliant,
+        components={k: round(v, 4) for k, v in result.components.items()},
+        reasons=result.reasons,
+        category=category,
+        thresholds=thresholds,
+        config_version=config.version,
+    )
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="score",
+            decision="scored",
+            reason="; ".join(result.reasons),
+            input_keys=tuple(r.key for r in state.renders),
+            scores={"confidence": output.confidence, **output.components},
+            thresholds_version=config.version,
+            extra={"category": category, "thresholds": thresholds.model_dump()},
+        ),
+    )
+    return output
+
+
+def current_level(state: PipelineState) -> int:
+    return state.escalation.level if state.escalation else 0
+
+
+def request_review(state: PipelineState, token: str, deps: Deps) -> dict[str, str]:
+    level = current_level(state)
+    task = deps.review_service.open_task(
+        state, token, level, deps.settings.review_timeout_seconds
+    )
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="review",
+            decision="review_requested",
+            reason=f"assigned to {task['assignee']} (level {level})",
+            input_keys=tuple(task["renders"].values()),
+            scores={"confidence": state.score.confidence} if state.score else None,
+            thresholds_version=state.score.config_version if state.score else None,
+            extra={"task_id": task["task_id"], "expires_at": task["expires_at"]},
+        ),
+    )
+    return {"task_id": task["task_id"], "assignee": task["assignee"]}
+
+
+def escalate(state: PipelineState, deps: Deps) -> EscalationOutput:
+    level = current_level(state)
+    task_id = task_id_for(state.execution.name, level)
+    deps.reviews.transition(
+        task_id, "pending", "escalated", {"escalated_at": datetime.now(UTC).isoformat()}
+    )
+    next_level = level + 1
+    exhausted = next_level >= deps.settings.max_review_levels
+    message = {
+        "task_id": task_id,
+        "seller": state.photo.seller,
+        "sku": state.photo.sku,
+        "key": state.photo.key,
+        "next_assignee": None if exhausted else assignee_for(next_level),
+        "execution": state.execution.id,
+    }
+    if deps.notifier.topic_arn:
+        subject = "Lightbox review expired" if exhausted else "Lightbox review escalated"
+        deps.notifier.publish(subject, message)
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="review",
+            decision="review_expired" if exhausted else "escalated",
+            reason=(
+                f"no decision from {assignee_for(level)} in time"
+                + ("" if exhausted else f"; escalated to {assignee_for(next_level)}")
+            ),
+            input_keys=(state.photo.key,),
+            extra={"task_id": task_id, "level": level},
+        ),
+    )
+    return EscalationOutput(level=next_level, exhausted=exhausted)
+
+
+def record_review(state: PipelineState, deps: Deps) -> ReviewDecision:
+    if state.review is None:
+        raise ValueError("no review decision in the state")
+    decision = state.review
+    category = state.score.category if state.score else "general"
+    deps.reviews.put_feedback(
+        {
+            "pk": f"feedback#{category}",
+            "sk": f"{datetime.now(UTC).isoformat()}#{decision.task_id}",
+            "decision": decision.decision,
+            "reviewer": decision.reviewer,
+            "confidence": state.score.confidence if state.score else 0.0,
+            "config_version": state.score.config_version if state.score else "",
+            "components": state.score.components if state.score else {},
+            "corrections": decision.corrections,
+            "execution_name": state.execution.name,
+        }
+    )
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="review",
+            decision=decision.decision,
+            reason=decision.reason,
+            actor=human_actor(decision.reviewer),
+            input_keys=(state.photo.key,),
+            scores={"confidence": state.score.confidence} if state.score else None,
+            thresholds_version=state.score.config_version if state.score else None,
+            extra={"task_id": decision.task_id, "corrections": decision.corrections},
+        ),
+    )
+    return decision

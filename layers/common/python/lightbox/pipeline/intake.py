@@ -1,0 +1,74 @@
+"""Turn an S3 "Object Created" event into exactly one pipeline execution."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lightbox.keys import InvalidKeyError, execution_name, is_product_metadata, parse_photo_key
+from lightbox.models.pipeline import PhotoRef
+
+
+class Executions(Protocol):
+    def start(self, name: str, payload: dict[str, Any]) -> str | None:
+        """Start an execution; None if one with this name already exists."""
+        ...
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    action: str  # started | duplicate | skipped
+    execution_name: str = ""
+    execution_arn: str = ""
+    reason: str = ""
+
+
+def photo_ref(
+    bucket: str, key: str, version_id: str | None, etag: str | None, size: int | None
+) -> PhotoRef:
+    """Describe the upload; a key that breaks the contract still gets a run (and a
+    quarantine record) instead of being dropped."""
+    try:
+        parsed = parse_photo_key(key)
+    except InvalidKeyError as exc:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return PhotoRef(
+            bucket=bucket,
+            key=key,
+            version_id=version_id,
+            etag=etag,
+            size=size,
+            seller="_invalid",
+            sku=digest,
+            filename="original",
+            key_error=str(exc),
+        )
+    return PhotoRef(
+        bucket=bucket,
+        key=key,
+        version_id=version_id,
+        etag=etag,
+        size=size,
+        seller=parsed.seller,
+        sku=parsed.sku,
+        filename=parsed.filename,
+    )
+
+
+def start_for_upload(
+    executions: Executions,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    etag: str | None,
+    size: int | None,
+) -> IntakeResult:
+    if is_product_metadata(key):
+        return IntakeResult("skipped", reason="product.json is read by each photo's run")
+    name = execution_name(bucket, key, version_id or etag)
+    photo = photo_ref(bucket, key, version_id, etag, size)
+    arn = executions.start(name, {"photo": photo.model_dump()})
+    if arn is None:
+        return IntakeResult("duplicate", name, reason="this upload already has an execution")
+    return IntakeResult("started", name, arn)

@@ -1,0 +1,172 @@
+"""Terminal stages: publish, reject, quarantine, and the failure handler.
+
+Every execution ends in one of these, and each writes the terminal audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from lightbox.audit.trail import AuditEntry, pipeline_pk
+from lightbox.keys import PhotoKey, parse_photo_key
+from lightbox.models.pipeline import Outcome, PipelineState
+from lightbox.pipeline.deps import Deps
+
+
+def _scores(state: PipelineState) -> dict[str, float]:
+    if state.score is None:
+        return {}
+    return {"confidence": state.score.confidence, **state.score.components}
+
+
+def _photo_key(state: PipelineState) -> PhotoKey:
+    photo = state.photo
+    if photo.key_error:
+        # Never reuse an unsafe key: file it under a name derived from its hash.
+        return PhotoKey(key=photo.key, seller=photo.seller, sku=photo.sku, filename="original")
+    return parse_photo_key(photo.key)
+
+
+def _listing_document(state: PipelineState, marketplace: str, image_key: str) -> dict:
+    assert state.validation is not None and state.analysis is not None
+    product = state.validation.product
+    corrections = state.review.corrections if state.review else {}
+    copy = state.analysis.copy_
+    return {
+        "marketplace": marketplace,
+        "seller": state.photo.seller,
+        "sku": state.photo.sku,
+        "title": corrections.get("title") or copy.per_marketplace_titles.get(marketplace, copy.title),
+        "bullets": copy.bullets,
+        "description": corrections.get("description") or copy.description,
+        "category": corrections.get("category") or product.category,
+        "brand": product.brand,
+        "price": product.price,
+        "currency": product.currency,
+        "attributes": product.attributes,
+        "colours": [c.name for c in state.analysis.attributes.colours],
+        "images": {"main": image_key},
+        "source": {"key": state.photo.key, "sha256": state.validation.sha256},
+        "confidence": state.score.confidence if state.score else None,
+        "config_version": state.score.config_version if state.score else None,
+        "published_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def publish(state: PipelineState, deps: Deps) -> Outcome:
+    if not state.renders:
+        raise ValueError("nothing to publish: no renders in the state")
+    photo_key = _photo_key(state)
+    outputs: dict[str, str] = {}
+    for rendered in state.renders:
+        base = f"published/{rendered.marketplace}/{photo_key.seller}/{photo_key.sku}"
+        image_key = f"{base}/{photo_key.stem}.{rendered.key.rsplit('.', 1)[-1]}"
+        deps.objects.copy(rendered.key, image_key)
+        deps.objects.put_json(
+            f"{base}/{photo_key.stem}.listing.json",
+            _listing_document(state, rendered.marketplace, image_key),
+        )
+        outputs[rendered.marketplace] = image_key
+    decided_by = f"review by {state.review.reviewer}" if state.review else "auto-publish"
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="publish",
+            decision="published",
+            reason=decided_by,
+            input_keys=tuple(r.key for r in state.renders),
+            scores=_scores(state),
+            thresholds_version=state.score.config_version if state.score else None,
+            extra={"outputs": outputs},
+        ),
+    )
+    return Outcome(status="published", reason=decided_by, outputs=outputs, scores=_scores(state))
+
+
+def reject(state: PipelineState, deps: Deps) -> Outcome:
+    if state.escalation and state.escalation.exhausted:
+        reasons = ["No reviewer decided in time; upload the photo again to restart the review."]
+    elif state.review and state.review.decision == "rejected":
+        reasons = [f"A reviewer rejected the photo: {state.review.reason}"]
+    else:
+        reasons = list(state.score.reasons) if state.score else []
+        reasons = reasons or ["The photo scored below the review threshold."]
+    photo_key = _photo_key(state)
+    report_key = f"{photo_key.output_prefix('reports')}/rejected.json"
+    deps.objects.put_json(
+        report_key,
+        {
+            "key": state.photo.key,
+            "status": "rejected",
+            "reasons": reasons,
+            "next_step": "Retake the photo addressing the reasons above and upload it again.",
+            "scores": _scores(state),
+        },
+    )
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="reject",
+            decision="rejected",
+            reason="; ".join(reasons),
+            input_keys=(state.photo.key,),
+            scores=_scores(state),
+            thresholds_version=state.score.config_version if state.score else None,
+            extra={"report": report_key},
+        ),
+    )
+    return Outcome(
+        status="rejected",
+        reason=reasons[0],
+        reasons=reasons,
+        outputs={"report": report_key},
+        scores=_scores(state),
+    )
+
+
+def _quarantine_copy(state: PipelineState, deps: Deps, reasons: list[str], stage: str) -> str:
+    photo_key = _photo_key(state)
+    prefix = photo_key.output_prefix("quarantine")
+    if deps.objects.head(state.photo.key) is not None:
+        deps.objects.copy(state.photo.key, f"{prefix}/{photo_key.filename}", state.photo.version_id)
+    deps.objects.put_json(
+        f"{prefix}/reason.json",
+        {"key": state.photo.key, "stage": stage, "reasons": reasons, "execution": state.execution.id},
+    )
+    return prefix
+
+
+def quarantine(state: PipelineState, deps: Deps) -> Outcome:
+    reasons = state.validation.reasons if state.validation else ["validation did not complete"]
+    prefix = _quarantine_copy(state, deps, reasons, "validate")
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="quarantine",
+            decision="quarantined",
+            reason="; ".join(reasons),
+            input_keys=(state.photo.key,),
+            extra={"quarantine_prefix": prefix},
+        ),
+    )
+    return Outcome(status="quarantined", reason=reasons[0], reasons=reasons, outputs={"quarantine": prefix})
+
+
+def record_failure(state: PipelineState, deps: Deps) -> Outcome:
+    error = state.error or {}
+    reason = (
+        f"Processing failed at an internal step ({error.get('Error', 'unknown error')}); "
+        "the photo is kept in quarantine and the team has been alerted."
+    )
+    prefix = _quarantine_copy(state, deps, [reason, error.get("Cause", "")[:2000]], "pipeline")
+    deps.audit.append(
+        pipeline_pk(state.execution.name),
+        AuditEntry(
+            stage="failure",
+            decision="failed",
+            reason=reason,
+            input_keys=(state.photo.key,),
+            extra={"error": error.get("Error", ""), "cause": error.get("Cause", "")[:2000]},
+        ),
+    )
+    return Outcome(status="failed", reason=reason, outputs={"quarantine": prefix})

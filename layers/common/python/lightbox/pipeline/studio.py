@@ -1,0 +1,69 @@
+"""Enhance and render stages: studio image once, then one render per marketplace."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from lightbox.imaging.codec import decode, encode_png
+from lightbox.imaging.studio import compose_studio
+from lightbox.keys import parse_photo_key
+from lightbox.marketplaces.compliance import check_compliance
+from lightbox.marketplaces.render import render_for_marketplace
+from lightbox.models.pipeline import (
+    ComplianceOutput,
+    ExecutionRef,
+    PhotoRef,
+    PipelineState,
+    RenderOutput,
+    StudioOutput,
+)
+from lightbox.models.product import Marketplace
+from lightbox.pipeline.deps import Deps
+
+
+class RenderRequest(BaseModel):
+    """One Map iteration: which marketplace, from which studio image."""
+
+    model_config = ConfigDict(extra="ignore")
+    marketplace: Marketplace
+    studio: StudioOutput
+    photo: PhotoRef
+    execution: ExecutionRef
+
+
+def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
+    if state.validation is None or state.analysis is None or not state.validation.working_key:
+        raise ValueError("enhance needs the validated photo and its analysis")
+    working = decode(deps.objects.get_bytes(state.validation.working_key))
+    mask = decode(deps.objects.get_bytes(state.analysis.segment.mask_key))
+    result = compose_studio(working, mask)
+    prefix = f"work/{state.execution.name}"
+    studio_key, cutout_key = f"{prefix}/studio.png", f"{prefix}/cutout.png"
+    deps.objects.put_bytes(studio_key, encode_png(result.image), "image/png")
+    deps.objects.put_bytes(cutout_key, encode_png(result.cutout), "image/png")
+    return StudioOutput(
+        studio_key=studio_key,
+        cutout_key=cutout_key,
+        fill_ratio=round(result.fill_ratio, 4),
+        background_purity=round(result.background_purity, 4),
+    )
+
+
+def render(request: RenderRequest, deps: Deps) -> RenderOutput:
+    studio = decode(deps.objects.get_bytes(request.studio.studio_key))
+    rendered = render_for_marketplace(studio, request.marketplace)
+    report = check_compliance(request.marketplace, rendered.data)
+    photo_key = parse_photo_key(request.photo.key)
+    key = f"{photo_key.output_prefix('renders')}/{request.marketplace}.{rendered.extension}"
+    deps.objects.put_bytes(key, rendered.data, rendered.content_type)
+    return RenderOutput(
+        marketplace=request.marketplace,
+        key=key,
+        width=rendered.width,
+        height=rendered.height,
+        bytes=len(rendered.data),
+        content_type=rendered.content_type,
+        compliance=ComplianceOutput(
+            ok=report.ok, failures=list(report.failures), measured=dict(report.measured)
+        ),
+    )

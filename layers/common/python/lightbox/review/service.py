@@ -1,0 +1,144 @@
+"""Human review tasks: open, list, decide — idempotent and expiry-aware.
+
+The task token lives in the review table, never in logs or the audit trail
+(whoever holds it can complete the execution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from lightbox.models.pipeline import PipelineState, ReviewDecision
+
+REVIEW_LEVELS = ("reviewers", "leads", "owners")
+Decision = Literal["approved", "rejected", "corrected"]
+
+
+class ReviewError(RuntimeError):
+    """A review action that cannot be carried out; the message says why."""
+
+
+class TokenExpiredError(RuntimeError):
+    """The execution stopped waiting for this task (timed out, escalated or ended)."""
+
+
+class ReviewStore(Protocol):
+    def put_task(self, item: Mapping[str, Any]) -> None: ...
+    def get_task(self, task_id: str) -> dict[str, Any] | None: ...
+    def transition(
+        self, task_id: str, from_status: str, to_status: str, fields: Mapping[str, Any]
+    ) -> bool: ...
+    def tasks_with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]: ...
+
+
+class Tokens(Protocol):
+    def succeed(self, token: str, output: dict[str, Any]) -> None: ...
+
+
+def task_id_for(execution_name: str, level: int) -> str:
+    return f"{execution_name}.L{level}"
+
+
+def assignee_for(level: int) -> str:
+    return REVIEW_LEVELS[min(level, len(REVIEW_LEVELS) - 1)]
+
+
+@dataclass(frozen=True)
+class DecideResult:
+    task_id: str
+    decision: str
+    changed: bool  # False when the same decision had already been recorded
+
+
+class ReviewService:
+    def __init__(self, store: ReviewStore, tokens: Tokens, clock=lambda: datetime.now(UTC)):
+        self._store = store
+        self._tokens = tokens
+        self._clock = clock
+
+    def open_task(
+        self, state: PipelineState, token: str, level: int, timeout_seconds: int
+    ) -> dict[str, Any]:
+        now = self._clock()
+        score = state.score
+        task = {
+            "pk": f"task#{task_id_for(state.execution.name, level)}",
+            "sk": "task",
+            "task_id": task_id_for(state.execution.name, level),
+            "status": "pending",
+            "token": token,
+            "level": level,
+            "assignee": assignee_for(level),
+            "created_at": now.isoformat(),
+            "expires_at": (now + timedelta(seconds=timeout_seconds)).isoformat(),
+            "execution_id": state.execution.id,
+            "execution_name": state.execution.name,
+            "seller": state.photo.seller,
+            "sku": state.photo.sku,
+            "key": state.photo.key,
+            "category": score.category if score else "general",
+            "confidence": score.confidence if score else 0.0,
+            "reasons": list(score.reasons) if score else [],
+            "renders": {r.marketplace: r.key for r in state.renders or []},
+            "studio_key": state.studio.studio_key if state.studio else "",
+        }
+        self._store.put_task(task)
+        return task
+
+    def pending(self, limit: int = 100) -> list[dict[str, Any]]:
+        tasks = self._store.tasks_with_status("pending", limit)
+        return [{k: v for k, v in t.items() if k != "token"} for t in tasks]
+
+    def decide(
+        self,
+        task_id: str,
+        decision: Decision,
+        reviewer: str,
+        reason: str = "",
+        corrections: Mapping[str, str] | None = None,
+    ) -> DecideResult:
+        if not reviewer.strip():
+            raise ReviewError("A reviewer name is required for the audit trail.")
+        if decision == "rejected" and not reason.strip():
+            raise ReviewError("Say why the photo is rejected: the seller needs a reason.")
+        task = self._store.get_task(task_id)
+        if task is None:
+            raise ReviewError(f"No review task {task_id!r}.")
+        if task["status"] == "decided":
+            if task.get("decision") == decision:
+                return DecideResult(task_id, decision, changed=False)
+            raise ReviewError(
+                f"Task {task_id} was already {task.get('decision')} by {task.get('reviewer')}."
+            )
+        if task["status"] != "pending":
+            raise ReviewError(f"Task {task_id} is {task['status']}; it can no longer be decided.")
+        output = ReviewDecision(
+            decision=decision,
+            reviewer=reviewer,
+            reason=reason,
+            corrections=dict(corrections or {}),
+            task_id=task_id,
+        ).model_dump()
+        try:
+            self._tokens.succeed(task["token"], output)
+        except TokenExpiredError as exc:
+            self._store.transition(task_id, "pending", "expired", {"expired_reason": str(exc)})
+            raise ReviewError(
+                f"Task {task_id} expired before the decision arrived ({exc}); "
+                "it was escalated or the execution ended."
+            ) from exc
+        self._store.transition(
+            task_id,
+            "pending",
+            "decided",
+            {
+                "decision": decision,
+                "reviewer": reviewer,
+                "reason": reason,
+                "decided_at": self._clock().isoformat(),
+            },
+        )
+        return DecideResult(task_id, decision, changed=True)

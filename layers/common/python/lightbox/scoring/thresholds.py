@@ -1,0 +1,64 @@
+"""Routing thresholds per category, versioned in the config table.
+
+`auto`: confidence at or above which an output publishes without a person.
+`review`: at or above this (and below `auto`) a person decides; below, reject.
+Reflective or high-value categories are stricter because a wrong auto-publish
+costs more there (returns, brand complaints).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lightbox.models.pipeline import Thresholds
+
+BUILTIN_VERSION = "builtin"
+DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
+    "general": {"auto": 0.80, "review": 0.50},
+    "electronics": {"auto": 0.80, "review": 0.50},
+    "cosmetics": {"auto": 0.82, "review": 0.52},
+    "fashion": {"auto": 0.80, "review": 0.50},
+    "jewellery": {"auto": 0.88, "review": 0.60},
+    "home_decor": {"auto": 0.78, "review": 0.48},
+    "beverages": {"auto": 0.80, "review": 0.50},
+}
+
+
+@dataclass(frozen=True)
+class ThresholdConfig:
+    version: str
+    by_category: Mapping[str, Thresholds]
+
+    def for_category(self, category: str) -> Thresholds:
+        return self.by_category.get(category) or self.by_category["general"]
+
+
+def parse_thresholds(raw: Mapping[str, Any]) -> dict[str, Thresholds]:
+    parsed = {name: Thresholds.model_validate(value) for name, value in raw.items()}
+    if "general" not in parsed:
+        raise ValueError("threshold config needs a 'general' entry")
+    for name, value in parsed.items():
+        if value.review > value.auto:
+            raise ValueError(f"{name}: review threshold {value.review} above auto {value.auto}")
+    return parsed
+
+
+def builtin_config() -> ThresholdConfig:
+    return ThresholdConfig(BUILTIN_VERSION, parse_thresholds(DEFAULT_THRESHOLDS))
+
+
+def config_from_item(result: Mapping[str, Any] | None) -> ThresholdConfig:
+    """Read the state machine's DynamoDB GetItem result (attribute-value JSON).
+
+    A stack with no config yet uses the built-in defaults; the audit names
+    that version as `builtin`, so the decision stays traceable.
+    """
+    item = (result or {}).get("Item")
+    if not item:
+        return builtin_config()
+    version = item["version"]["S"]
+    raw = json.loads(item["thresholds"]["S"])
+    return ThresholdConfig(version, parse_thresholds(raw))
