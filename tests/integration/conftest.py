@@ -1,0 +1,245 @@
+"""moto interpreting the real ASL with the real handlers run in-process.
+
+One fixture builds everything from template.yaml: the bucket, tables, topic,
+one moto Lambda function per template function (its invocation patched to
+run our handler module), and the state machine from the real ASL file with
+the template's DefinitionSubstitutions applied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.awslambda.models import LambdaFunction
+
+from support.handlers import invoke
+from support.template import (
+    Resolver,
+    load_template,
+    resources_of_type,
+    substitute_definition,
+)
+
+REGION = "us-east-1"
+ENVIRONMENT = "local"
+
+
+@dataclass
+class MotoPipeline:
+    bucket: str
+    state_machine_arn: str
+    tables: dict[str, str]
+    intake_function: str
+    s3: Any = field(repr=False)
+    sfn: Any = field(repr=False)
+    dynamodb: Any = field(repr=False)
+    lambda_client: Any = field(repr=False)
+
+    def set_thresholds(self, version: str, auto: float, review: float) -> None:
+        from lightbox.adapters.dynamodb import DynamoConfigStore
+
+        store = DynamoConfigStore(self.tables["ConfigTable"], self.dynamodb)
+        store.publish(version, json.dumps({"general": {"auto": auto, "review": review}}), "test")
+
+    def upload(self, key: str, data: bytes) -> dict[str, Any]:
+        """Put the object, then deliver the EventBridge event to the intake function
+        (moto does not route S3 → EventBridge → Lambda; LocalStack e2e covers that)."""
+        put = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        event = {
+            "version": "0",
+            "id": "1",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "123456789012",
+            "time": "2026-01-01T00:00:00Z",
+            "region": REGION,
+            "resources": [f"arn:aws:s3:::{self.bucket}"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": self.bucket},
+                "object": {
+                    "key": key,
+                    "size": len(data),
+                    "etag": put["ETag"].strip('"'),
+                    "version-id": put.get("VersionId"),
+                    "sequencer": "0",
+                },
+                "request-id": "r",
+                "requester": "123456789012",
+                "source-ip-address": "127.0.0.1",
+                "reason": "PutObject",
+            },
+        }
+        response = self.lambda_client.invoke(
+            FunctionName=self.intake_function, Payload=json.dumps(event).encode()
+        )
+        payload = json.loads(response["Payload"].read())
+        assert "FunctionError" not in response, payload
+        return payload
+
+    def execution_arn(self, name: str) -> str:
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def wait(self, arn: str, timeout: float = 60.0, until_review: bool = False) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            desc = self.sfn.describe_execution(executionArn=arn)
+            if desc["status"] != "RUNNING":
+                return desc
+            if until_review and self.pending_tasks():
+                return desc
+            time.sleep(0.1)
+        raise TimeoutError(f"execution {arn} still running after {timeout}s")
+
+    def pending_tasks(self) -> list[dict[str, Any]]:
+        from lightbox.adapters.dynamodb import DynamoReviewStore
+
+        return DynamoReviewStore(self.tables["ReviewTable"], self.dynamodb).tasks_with_status(
+            "pending"
+        )
+
+    def audit(self, execution_name: str) -> list[dict[str, Any]]:
+        from lightbox.adapters.dynamodb import DynamoAuditStore
+
+        store = DynamoAuditStore(self.tables["AuditTable"], self.dynamodb)
+        return sorted(store.records(f"pipeline#{execution_name}"), key=lambda r: r["seq"])
+
+    def history_states(self, arn: str) -> list[str]:
+        events = self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        return [
+            e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+        ]
+
+
+def _create_table(client: Any, name: str, props: dict[str, Any]) -> None:
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if "GlobalSecondaryIndexes" in props:
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    client.create_table(**kwargs)
+
+
+def build_pipeline(review_timeout: int = 60, review_heartbeat: int = 30) -> MotoPipeline:
+    template = load_template()
+    params = {
+        "Environment": ENVIRONMENT,
+        "ReviewTimeoutSeconds": str(review_timeout),
+        "ReviewHeartbeatSeconds": str(review_heartbeat),
+        "MaxReviewLevels": "2",
+        "LogRetentionDays": "1",
+    }
+    resolve = Resolver(params)
+    s3 = boto3.client("s3", region_name=REGION)
+    ddb_client = boto3.client("dynamodb", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    iam = boto3.client("iam", region_name=REGION)
+    lam = boto3.client("lambda", region_name=REGION)
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+
+    bucket = resolve(template["Resources"]["ImagesBucket"]["Properties"]["BucketName"])
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    resolve.refs["ImagesBucket"] = bucket
+    tables = {}
+    for logical, res in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        name = resolve(res["Properties"]["TableName"])
+        _create_table(ddb_client, name, res["Properties"])
+        resolve.refs[logical] = tables[logical] = name
+    topic = sns.create_topic(Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"]))
+    resolve.refs["EscalationTopic"] = topic["TopicArn"]
+    resolve.refs["CommonLayer"] = "layer"
+    sm_props = template["Resources"]["ListingPipeline"]["Properties"]
+    sm_name = resolve(sm_props["Name"])
+    sm_arn = f"arn:aws:states:{REGION}:123456789012:stateMachine:{sm_name}"
+    resolve.refs["ListingPipeline"] = sm_arn
+
+    role = iam.create_role(
+        RoleName="lightbox-test", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
+    )["Role"]["Arn"]
+    global_env = template["Globals"]["Function"]["Environment"]["Variables"]
+    code_dirs: dict[str, str] = {}
+    env: dict[str, str] = {}
+    intake = ""
+    for logical, res in resources_of_type(template, "AWS::Serverless::Function").items():
+        props = res["Properties"]
+        name = resolve(props["FunctionName"])
+        variables = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        env.update({k: str(resolve(v)) for k, v in variables.items()})
+        fn = lam.create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )
+        resolve.attrs[(logical, "Arn")] = fn["FunctionArn"]
+        code_dirs[name] = props["CodeUri"].rstrip("/")
+        if logical == "IntakeFunction":
+            intake = name
+    os.environ.update(env)
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+
+    substitutions = {k: resolve(v) for k, v in sm_props["DefinitionSubstitutions"].items()}
+    sfn.create_state_machine(
+        name=sm_name,
+        definition=substitute_definition(substitutions),
+        roleArn=role,
+    )
+
+    def _run(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        os.environ["AWS_LAMBDA_FUNCTION_NAME"] = self.function_name
+        result, errored = invoke(code_dirs[self.function_name], self.function_name, event)
+        return json.dumps(result), errored, ""
+
+    LambdaFunction._invoke_lambda = _run  # restored by the fixture's monkeypatch
+    return MotoPipeline(
+        bucket=bucket,
+        state_machine_arn=sm_arn,
+        tables=tables,
+        intake_function=intake,
+        s3=s3,
+        sfn=sfn,
+        dynamodb=boto3.resource("dynamodb", region_name=REGION),
+        lambda_client=lam,
+    )
+
+
+def _reset_caches() -> None:
+    from lightbox.pipeline.deps import deps
+    from lightbox.settings import settings
+
+    deps.cache_clear()
+    settings.cache_clear()
+
+
+@pytest.fixture
+def moto_pipeline_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Build a pipeline inside moto; parameters (review timeouts) per test."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", LambdaFunction._invoke_lambda)
+    saved_env = dict(os.environ)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        _reset_caches()
+        yield build_pipeline
+        _reset_caches()
+    os.environ.clear()
+    os.environ.update(saved_env)
+
+
+@pytest.fixture
+def moto_pipeline(moto_pipeline_factory: Any) -> MotoPipeline:
+    return moto_pipeline_factory()

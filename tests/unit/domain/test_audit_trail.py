@@ -1,0 +1,95 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lightbox.audit.trail import (
+    AuditConflictError,
+    AuditEntry,
+    AuditTrail,
+    GENESIS_HASH,
+    verify_chain,
+)
+
+
+class MemoryAuditStore:
+    """An honest in-memory store with DynamoDB's conditional-put semantics."""
+
+    def __init__(self):
+        self.items: dict[tuple[str, str], dict] = {}
+
+    def last(self, pk):
+        rows = sorted((v for (p, _), v in self.items.items() if p == pk), key=lambda r: r["sk"])
+        return rows[-1] if rows else None
+
+    def put_new(self, item):
+        if (item["pk"], item["sk"]) in self.items:
+            raise AuditConflictError("exists")
+        self.items[(item["pk"], item["sk"])] = dict(item)
+
+    def records(self, pk):
+        return [v for (p, _), v in self.items.items() if p == pk]
+
+
+def _clock():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ticks = iter(range(1000))
+    return lambda: start + timedelta(milliseconds=next(ticks))
+
+
+def _trail_with_three_records():
+    store = MemoryAuditStore()
+    trail = AuditTrail(store, clock=_clock())
+    for stage in ("validate", "score", "publish"):
+        trail.append("pipeline#x", AuditEntry(stage=stage, decision=stage, actor="agent:test@1"))
+    return store
+
+
+def test_given_three_appends_when_verified_then_chain_links_from_genesis():
+    store = _trail_with_three_records()
+    records = store.records("pipeline#x")
+    check = verify_chain(records)
+    assert check.ok and check.count == 3
+    first = min(records, key=lambda r: r["seq"])
+    assert first["prev_hash"] == GENESIS_HASH
+
+
+def test_given_edited_record_when_verified_then_alteration_detected():
+    store = _trail_with_three_records()
+    records = sorted(store.records("pipeline#x"), key=lambda r: r["seq"])
+    records[1]["decision"] = "published"
+    assert verify_chain(records).problem == "record seq 2 was altered"
+
+
+def test_given_deleted_record_when_verified_then_gap_detected():
+    store = _trail_with_three_records()
+    records = sorted(store.records("pipeline#x"), key=lambda r: r["seq"])
+    del records[1]
+    assert not verify_chain(records).ok
+
+
+def test_given_rehashed_forgery_when_verified_then_broken_link_detected():
+    from lightbox.audit.trail import record_hash
+
+    store = _trail_with_three_records()
+    records = sorted(store.records("pipeline#x"), key=lambda r: r["seq"])
+    records[1]["reason"] = "forged"
+    records[1]["hash"] = record_hash(records[1])
+    assert verify_chain(records).problem == "broken link at seq 3"
+
+
+def test_given_store_conflict_when_appending_then_retries_and_gives_up_clearly():
+    class AlwaysConflict(MemoryAuditStore):
+        def put_new(self, item):
+            raise AuditConflictError("race")
+
+    trail = AuditTrail(AlwaysConflict())
+    with pytest.raises(AuditConflictError, match="after 3 tries"):
+        trail.append("pipeline#x", AuditEntry(stage="s", decision="d"), attempts=3)
+
+
+def test_given_entry_without_actor_when_appended_then_agent_actor_names_function(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "lightbox-dev-score")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "7")
+    store = MemoryAuditStore()
+    item = AuditTrail(store).append("pipeline#y", AuditEntry(stage="score", decision="scored"))
+    assert item["actor"] == "agent:lightbox-dev-score@7"
