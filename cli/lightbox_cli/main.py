@@ -1,0 +1,294 @@
+"""`lightbox` — operate the pipeline: emulator, stack, process, executions, review, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lightbox_cli.context import StackContext, StackNotFoundError
+from lightbox_cli.process import ProcessError, collect_inputs, download, follow, upload, write_report
+
+console = Console(stderr=True)
+out = Console()
+STATUS_STYLE = {"published": "green", "in_review": "yellow", "rejected": "red",
+                "quarantined": "magenta", "failed": "bold red"}
+
+
+def _emulator():
+    from lightbox_infra.emulator import Emulator
+
+    return Emulator()
+
+
+def _context(env: str) -> StackContext:
+    if env != "local":
+        return StackContext(env)
+    status = _emulator().status()
+    if not status.running:
+        raise StackNotFoundError("the emulator is not running: `lightbox emulator start`")
+    return StackContext("local", status.endpoint)
+
+
+# --- emulator -----------------------------------------------------------------------------
+def cmd_emulator(args: argparse.Namespace) -> int:
+    emulator = _emulator()
+    if args.action == "start":
+        started = time.monotonic()
+        status = emulator.start()
+        console.print(f"emulator ready at {status.endpoint} (pid {status.pid}) "
+                      f"in {time.monotonic() - started:.1f}s; log {status.log_path}")
+    elif args.action == "stop":
+        emulator.stop()
+        console.print("emulator stopped")
+    else:
+        status = emulator.status()
+        state = "running" if status.running else "stopped"
+        out.print(f"{state} endpoint={status.endpoint} pid={status.pid} log={status.log_path}")
+        return 0 if status.running else 3
+    return 0
+
+
+# --- stack --------------------------------------------------------------------------------
+def _deploy_local() -> StackContext:
+    from lightbox_infra.deploy import deploy_local
+
+    status = _emulator().start()
+    with console.status("building and deploying template.yaml to the emulator…"):
+        info = deploy_local(status.endpoint)
+    console.print(f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
+                  f"deploy {info.deploy_seconds:.1f}s")
+    ctx = StackContext("local", status.endpoint)
+    _seed_thresholds(ctx)
+    return ctx
+
+
+def _seed_thresholds(ctx: StackContext) -> None:
+    """A new stack starts at thresholds v1 (the built-in defaults), stored and versioned."""
+    from lightbox.adapters.dynamodb import DynamoConfigStore
+    from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
+
+    store = DynamoConfigStore(ctx.outputs["ConfigTableName"], ctx.resource("dynamodb"))
+    if store.current() is None:
+        store.publish("v1", json.dumps(DEFAULT_THRESHOLDS, sort_keys=True), "initial defaults")
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    from lightbox_infra.deploy import deploy_aws, delete_local
+
+    if args.action == "deploy":
+        if args.env == "local":
+            _deploy_local()
+        else:
+            deploy_aws(args.env)
+            _seed_thresholds(StackContext(args.env))
+    elif args.action == "delete":
+        if args.env != "local":
+            console.print("refusing: delete AWS stacks with `sam delete --config-env ENV` "
+                          "after exporting the audit table")
+            return 2
+        delete_local(_context("local").endpoint or "")
+        console.print("stack lightbox-local deleted")
+    else:
+        out.print_json(data=_context(args.env).outputs)
+    return 0
+
+
+# --- process ------------------------------------------------------------------------------
+def run_process(ctx: StackContext, paths: list[Path], out_dir: Path, seller: str | None,
+                timeout: float) -> list[dict]:
+    pairs = collect_inputs(paths, seller)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        bar = progress.add_task("uploading", total=len(pairs))
+        items = upload(ctx, pairs)
+        progress.update(bar, description="processing", completed=0)
+        done: set[str] = set()
+
+        def changed(item):
+            if item.status not in ("running", "queued") and item.key not in done:
+                done.add(item.key)
+                progress.advance(bar)
+                progress.console.print(f"  [{STATUS_STYLE.get(item.status, 'white')}]"
+                                       f"{item.status:<11}[/] {item.key}")
+
+        follow(ctx, items, timeout, changed)
+        progress.update(bar, description="downloading")
+        download(ctx, items, out_dir)
+    write_report(items, out_dir)
+    return [i.report() for i in items]
+
+
+def print_summary(items: list[dict]) -> None:
+    table = Table(title="Lightbox results")
+    for column in ("input", "status", "confidence", "reason"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        conf = item["scores"].get("confidence")
+        table.add_row(Path(item["input"]).name, f"[{STATUS_STYLE.get(item['status'], 'white')}]"
+                      f"{item['status']}[/]", f"{conf:.2f}" if conf is not None else "-",
+                      item["reason"][:160])
+    out.print(table)
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    ctx = _context(args.env)
+    items = run_process(ctx, args.paths, args.out, args.seller, args.timeout)
+    print_summary(items)
+    out.print(f"report: {args.out / 'report.json'}")
+    return 1 if any(i["status"] == "failed" for i in items) else 0
+
+
+# --- executions ---------------------------------------------------------------------------
+def cmd_executions(args: argparse.Namespace) -> int:
+    ctx = _context(args.env)
+    sfn = ctx.client("stepfunctions")
+    if args.action == "list":
+        page = sfn.list_executions(stateMachineArn=ctx.outputs["StateMachineArn"], maxResults=100)
+        table = Table()
+        for column in ("name", "status", "started"):
+            table.add_column(column)
+        for e in page["executions"]:
+            table.add_row(e["name"], e["status"], str(e["startDate"]))
+        out.print(table)
+        return 0
+    arn = args.execution
+    if not arn.startswith("arn:"):
+        arn = ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + f":{arn}"
+    if args.action == "show":
+        desc = sfn.describe_execution(executionArn=arn)
+        out.print_json(data={k: v for k, v in desc.items() if k != "ResponseMetadata"},
+                       default=str)
+    else:
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        for event in events:
+            detail = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
+            name = f" {detail['name']}" if detail else ""
+            out.print(f"{event['id']:>4} {event['timestamp']} {event['type']}{name}")
+    return 0
+
+
+# --- review -------------------------------------------------------------------------------
+def _review_service(ctx: StackContext):
+    from lightbox.adapters.aws import TaskTokens
+    from lightbox.adapters.dynamodb import DynamoReviewStore
+    from lightbox.review.service import ReviewService
+
+    store = DynamoReviewStore(ctx.outputs["ReviewTableName"], ctx.resource("dynamodb"))
+    return ReviewService(store, TaskTokens(ctx.client("stepfunctions")))
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from lightbox.review.service import ReviewError
+
+    service = _review_service(_context(args.env))
+    if args.action == "list":
+        table = Table(title="Pending reviews")
+        for column in ("task", "sku", "confidence", "assignee", "expires", "reasons"):
+            table.add_column(column, overflow="fold")
+        for t in service.pending():
+            table.add_row(t["task_id"], f"{t['seller']}/{t['sku']}", f"{t['confidence']:.2f}",
+                          t["assignee"], t["expires_at"], "; ".join(t.get("reasons", []))[:120])
+        out.print(table)
+        return 0
+    decision = "approved" if args.action == "approve" else "rejected"
+    try:
+        result = service.decide(args.task, decision, args.reviewer, args.reason or "")
+    except ReviewError as exc:
+        console.print(f"[red]{exc}[/]")
+        return 1
+    note = "" if result.changed else " (already recorded; nothing changed)"
+    out.print(f"{result.task_id}: {result.decision}{note}")
+    return 0
+
+
+# --- demo ---------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lightbox_cli.contact_sheet import write_contact_sheet
+    from lightbox_cli.samples import generate_samples
+
+    started = time.monotonic()
+    emulator = _emulator()
+    try:
+        ctx = _deploy_local()
+        samples_dir = args.out / "samples"
+        samples = generate_samples(samples_dir)
+        console.print(f"generated {len(samples)} sample uploads in {samples_dir}")
+        items = run_process(ctx, [samples_dir], args.out, None, args.timeout)
+    finally:
+        if not args.keep_running:
+            emulator.stop()
+    print_summary(items)
+    sheet = write_contact_sheet(items, args.out, "Lightbox demo")
+    out.print(f"report: {args.out / 'report.json'}\ncontact sheet: {sheet}")
+    out.print(f"demo finished in {time.monotonic() - started:.1f}s")
+    if args.keep_running:
+        out.print("emulator still running: `lightbox review list`, then `lightbox emulator stop`")
+    return 1 if any(i["status"] == "failed" for i in items) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lightbox", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    emu = sub.add_parser("emulator", help="the embedded LocalStack (host mode)")
+    emu.add_argument("action", choices=["start", "stop", "status"])
+    emu.set_defaults(func=cmd_emulator)
+
+    stack = sub.add_parser("stack", help="deploy/delete the stack for an environment")
+    stack.add_argument("action", choices=["deploy", "delete", "outputs"])
+    stack.add_argument("--env", default="local", choices=["local", "dev", "staging", "prod"])
+    stack.set_defaults(func=cmd_stack)
+
+    proc = sub.add_parser("process", help="upload photos and collect the results")
+    proc.add_argument("paths", nargs="+", type=Path)
+    proc.add_argument("--out", type=Path, required=True)
+    proc.add_argument("--seller", default=None, help="seller id (default: the folder above each SKU folder)")
+    proc.add_argument("--env", default="local")
+    proc.add_argument("--timeout", type=float, default=600)
+    proc.set_defaults(func=cmd_process)
+
+    ex = sub.add_parser("executions", help="inspect pipeline executions")
+    ex.add_argument("action", choices=["list", "show", "history"])
+    ex.add_argument("execution", nargs="?", default="")
+    ex.add_argument("--env", default="local")
+    ex.set_defaults(func=cmd_executions)
+
+    rv = sub.add_parser("review", help="human review tasks")
+    rv.add_argument("action", choices=["list", "approve", "reject"])
+    rv.add_argument("task", nargs="?", default="")
+    rv.add_argument("--reviewer", default="")
+    rv.add_argument("--reason", default="")
+    rv.add_argument("--env", default="local")
+    rv.set_defaults(func=cmd_review)
+
+    demo = sub.add_parser("demo", help="emulator + deploy + sample photos, end to end")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.add_argument("--timeout", type=float, default=600)
+    demo.add_argument("--keep-running", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "review" and args.action != "list" and not args.task:
+        parser.error("name the task: lightbox review approve|reject TASK --reviewer NAME")
+    if args.command == "executions" and args.action != "list" and not args.execution:
+        parser.error("name the execution (its name or ARN)")
+    try:
+        return args.func(args)
+    except (StackNotFoundError, ProcessError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Build and deploy template.yaml with the SAM CLI — to AWS or the embedded emulator.
+
+The same template and ASL go everywhere; for `--env local` the SAM CLI simply
+talks to the emulator's endpoint (its CloudFormation applies the SAM
+transform and DefinitionSubstitutions), so nothing is hand-created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lightbox_infra.paths import repo_root, state_dir
+
+LOCAL_REGION = "us-east-1"
+ENVIRONMENTS = ("local", "dev", "staging", "prod")
+# Short review timeouts locally so a demo reviewer sees escalation within the hour.
+LOCAL_PARAMETERS = {
+    "Environment": "local",
+    "ReviewTimeoutSeconds": "3600",
+    "ReviewHeartbeatSeconds": "1800",
+    "MaxReviewLevels": "2",
+    "LogRetentionDays": "1",
+}
+
+
+class DeployError(RuntimeError):
+    """sam build/deploy failed; the message carries the tail of its output."""
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    env: str
+    stack_name: str
+    outputs: dict[str, str]
+    build_seconds: float
+    deploy_seconds: float
+
+    @property
+    def bucket(self) -> str:
+        return self.outputs["BucketName"]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.outputs["StateMachineArn"]
+
+
+def stack_name(env: str) -> str:
+    return f"lightbox-{env}"
+
+
+def local_aws_env(endpoint: str) -> dict[str, str]:
+    """Credentials and endpoint for talking to the emulator (never real AWS)."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+    }
+
+
+def _sam_env(extra: dict[str, str]) -> dict[str, str]:
+    home = state_dir() / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    python_dir = Path(_python313()).parent
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "SAM_CLI_TELEMETRY": "0",
+        "SAM_CLI_POLL_DELAY": "0.5",
+        "PATH": f"{python_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
+    env.pop("AWS_PROFILE", None) if "AWS_ENDPOINT_URL" in extra else None
+    return env
+
+
+def _python313() -> str:
+    candidates = ["/root/.pyenv/versions/3.13.0/bin/python3.13", shutil.which("python3.13") or ""]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise DeployError("sam build needs python3.13 on PATH (the Lambda runtime version).")
+
+
+def _sam() -> str:
+    sam = repo_root() / ".venv-sam" / "bin" / "sam"
+    if not sam.exists():
+        raise DeployError(f"{sam} is missing: run `make install` first.")
+    return str(sam)
+
+
+def _run(args: list[str], env: dict[str, str], log: Path) -> float:
+    started = time.monotonic()
+    with log.open("a") as out:
+        out.write(f"\n$ {' '.join(args)}\n")
+        out.flush()
+        proc = subprocess.run(args, cwd=repo_root(), env=env, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-25:])
+        raise DeployError(f"{args[1]} failed (exit {proc.returncode}); log {log}:\n{tail}")
+    return time.monotonic() - started
+
+
+def build(env_vars: dict[str, str], log: Path) -> float:
+    root = repo_root()
+    return _run(
+        [
+            _sam(),
+            "build",
+            "--template",
+            str(root / "template.yaml"),
+            "--build-dir",
+            str(root / ".aws-sam" / "build"),
+            "--cache-dir",
+            str(root / ".aws-sam" / "cache"),
+            "--cached",
+            "--parallel",
+        ],
+        env_vars,
+        log,
+    )
+
+
+def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> StackInfo:
+    """Build, then deploy the template as stack `lightbox-local` on the emulator."""
+    import boto3  # operator-side only
+
+    aws_env = local_aws_env(endpoint)
+    env_vars = _sam_env(aws_env)
+    log = state_dir() / "deploy.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    build_seconds = build(env_vars, log)
+    artifacts = "lightbox-local-artifacts"
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=LOCAL_REGION,
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    try:
+        s3.head_bucket(Bucket=artifacts)
+    except s3.exceptions.ClientError:
+        s3.create_bucket(Bucket=artifacts)
+    params = {**LOCAL_PARAMETERS, **(parameters or {})}
+    root = repo_root()
+    deploy_seconds = _run(
+        [
+            _sam(),
+            "deploy",
+            "--template-file",
+            str(root / ".aws-sam" / "build" / "template.yaml"),
+            "--stack-name",
+            stack_name("local"),
+            "--s3-bucket",
+            artifacts,
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "--no-confirm-changeset",
+            "--no-fail-on-empty-changeset",
+            "--region",
+            LOCAL_REGION,
+            "--parameter-overrides",
+            *[f"{k}={v}" for k, v in params.items()],
+        ],
+        env_vars,
+        log,
+    )
+    cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=LOCAL_REGION,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    outputs = stack_outputs(cfn, stack_name("local"))
+    return StackInfo("local", stack_name("local"), outputs, build_seconds, deploy_seconds)
+
+
+def deploy_aws(env: str) -> None:
+    """Deploy to a real AWS account with the samconfig.toml section for `env`."""
+    log = state_dir() / f"deploy-{env}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env_vars = _sam_env({})
+    build(env_vars, log)
+    _run([_sam(), "deploy", "--config-env", env], env_vars, log)
+
+
+def stack_outputs(cfn, name: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def delete_local(endpoint: str) -> None:
+    import boto3
+
+    cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=LOCAL_REGION,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    cfn.delete_stack(StackName=stack_name("local"))
+    cfn.get_waiter("stack_delete_complete").wait(
+        StackName=stack_name("local"), WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    info = deploy_local(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:4566")
+    print(json.dumps(info.outputs, indent=2))

@@ -1,0 +1,69 @@
+"""The deployed template on the embedded LocalStack, started and stopped by the tests.
+
+A separate port and state folder keep the suite away from an emulator a
+developer may have running for `make demo`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from lightbox_cli.context import StackContext
+from lightbox_infra.deploy import deploy_local
+from lightbox_infra.emulator import Emulator
+from lightbox_infra.paths import state_dir
+
+E2E_PORT = 4598
+
+
+@dataclass
+class DeployedStack:
+    ctx: StackContext
+    build_seconds: float
+    deploy_seconds: float
+
+    @property
+    def bucket(self) -> str:
+        return self.ctx.outputs["BucketName"]
+
+    def execution_arn(self, name: str) -> str:
+        return self.ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + (
+            f":{name}"
+        )
+
+    def wait_for_execution(self, names: list[str], timeout: float = 120) -> dict[str, Any]:
+        """Wait for the EventBridge-started execution (one of the candidate names) to end."""
+        sfn = self.ctx.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name in names:
+                try:
+                    desc = sfn.describe_execution(executionArn=self.execution_arn(name))
+                except sfn.exceptions.ExecutionDoesNotExist:
+                    continue
+                if desc["status"] != "RUNNING":
+                    return desc
+            time.sleep(0.2)
+        raise TimeoutError(f"no finished execution among {names} after {timeout}s")
+
+    def output(self, desc: dict[str, Any]) -> dict[str, Any]:
+        return json.loads(desc["output"])
+
+
+@pytest.fixture(scope="session")
+def deployed_stack() -> Iterator[DeployedStack]:
+    emulator = Emulator(root=state_dir() / "e2e-emulator", port=E2E_PORT)
+    status = emulator.start()
+    try:
+        info = deploy_local(status.endpoint, {"ReviewTimeoutSeconds": "600"})
+        yield DeployedStack(
+            StackContext("local", status.endpoint), info.build_seconds, info.deploy_seconds
+        )
+    finally:
+        emulator.stop()

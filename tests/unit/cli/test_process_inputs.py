@@ -1,0 +1,63 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from lightbox_cli.contact_sheet import render_contact_sheet
+from lightbox_cli.process import Item, ProcessError, collect_inputs, write_report
+
+
+def _touch(path: Path, data: bytes = b"x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_given_seller_sku_folders_when_collected_then_keys_follow_the_upload_contract(tmp_path):
+    _touch(tmp_path / "acme" / "MUG-1" / "front.jpg")
+    _touch(tmp_path / "acme" / "MUG-1" / "product.json", b"{}")
+    _touch(tmp_path / "acme" / "MUG 2!" / "side view.png")
+
+    pairs = collect_inputs([tmp_path], seller=None)
+
+    assert [key for _, key in pairs] == [
+        "incoming/acme/MUG 2/side view.png",
+        "incoming/acme/MUG-1/front.jpg",
+    ]
+
+
+def test_given_explicit_seller_when_collected_then_it_overrides_folder_names(tmp_path):
+    photo = _touch(tmp_path / "x" / "SKU9" / "a.jpg")
+    assert collect_inputs([photo], seller="shop7") == [(photo, "incoming/shop7/SKU9/a.jpg")]
+
+
+def test_given_missing_path_when_collected_then_clear_error(tmp_path):
+    with pytest.raises(ProcessError, match="no such file"):
+        collect_inputs([tmp_path / "nope"], seller=None)
+
+
+def test_given_only_metadata_when_collected_then_no_photos_error(tmp_path):
+    _touch(tmp_path / "a" / "b" / "product.json", b"{}")
+    with pytest.raises(ProcessError, match="no photos"):
+        collect_inputs([tmp_path], seller=None)
+
+
+def test_given_items_when_report_written_then_design_shape(tmp_path):
+    item = Item(input="a.jpg", key="incoming/s/k/a.jpg", status="published",
+                execution_arn="arn:x", outputs={"amazon": "out/a.jpg"}, scores={"confidence": 0.9})
+    path = write_report([item], tmp_path)
+    (entry,) = json.loads(path.read_text())["items"]
+    assert set(entry) == {"input", "key", "status", "reason", "scores", "outputs", "execution_arn"}
+
+
+def test_given_unreadable_input_when_contact_sheet_rendered_then_placeholder_and_escaped_text(
+    tmp_path,
+):
+    bad = _touch(tmp_path / "bad.jpg", b"<script>not an image</script>")
+    html = render_contact_sheet(
+        [{"input": str(bad), "key": "incoming/s/k/<b>.jpg", "status": "quarantined",
+          "reason": "<not an image>", "scores": {}, "outputs": {}}],
+        "t",
+    )
+    assert "&lt;not an image&gt;" in html and "<b>.jpg" not in html
+    assert html.count("data:image/png;base64,") == 2
