@@ -13,12 +13,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lightbox_cli.context import StackContext, StackNotFoundError
-from lightbox_cli.process import ProcessError, collect_inputs, download, follow, upload, write_report
+from lightbox_cli.process import (
+    ProcessError,
+    collect_inputs,
+    download,
+    follow,
+    upload,
+    write_report,
+)
 
 console = Console(stderr=True)
 out = Console()
-STATUS_STYLE = {"published": "green", "in_review": "yellow", "rejected": "red",
-                "quarantined": "magenta", "failed": "bold red"}
+STATUS_STYLE = {
+    "published": "green",
+    "in_review": "yellow",
+    "rejected": "red",
+    "quarantined": "magenta",
+    "failed": "bold red",
+}
 
 
 def _emulator():
@@ -42,8 +54,10 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     if args.action == "start":
         started = time.monotonic()
         status = emulator.start()
-        console.print(f"emulator ready at {status.endpoint} (pid {status.pid}) "
-                      f"in {time.monotonic() - started:.1f}s; log {status.log_path}")
+        console.print(
+            f"emulator ready at {status.endpoint} (pid {status.pid}) "
+            f"in {time.monotonic() - started:.1f}s; log {status.log_path}"
+        )
     elif args.action == "stop":
         emulator.stop()
         console.print("emulator stopped")
@@ -62,8 +76,10 @@ def _deploy_local() -> StackContext:
     status = _emulator().start()
     with console.status("building and deploying template.yaml to the emulator…"):
         info = deploy_local(status.endpoint)
-    console.print(f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
-                  f"deploy {info.deploy_seconds:.1f}s")
+    console.print(
+        f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
+        f"deploy {info.deploy_seconds:.1f}s"
+    )
     ctx = StackContext("local", status.endpoint)
     _seed_thresholds(ctx)
     return ctx
@@ -80,7 +96,7 @@ def _seed_thresholds(ctx: StackContext) -> None:
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
-    from lightbox_infra.deploy import deploy_aws, delete_local
+    from lightbox_infra.deploy import delete_local, deploy_aws
 
     if args.action == "deploy":
         if args.env == "local":
@@ -90,8 +106,10 @@ def cmd_stack(args: argparse.Namespace) -> int:
             _seed_thresholds(StackContext(args.env))
     elif args.action == "delete":
         if args.env != "local":
-            console.print("refusing: delete AWS stacks with `sam delete --config-env ENV` "
-                          "after exporting the audit table")
+            console.print(
+                "refusing: delete AWS stacks with `sam delete --config-env ENV` "
+                "after exporting the audit table"
+            )
             return 2
         delete_local(_context("local").endpoint or "")
         console.print("stack lightbox-local deleted")
@@ -101,11 +119,17 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
 
 # --- process ------------------------------------------------------------------------------
-def run_process(ctx: StackContext, paths: list[Path], out_dir: Path, seller: str | None,
-                timeout: float) -> list[dict]:
+def run_process(
+    ctx: StackContext, paths: list[Path], out_dir: Path, seller: str | None, timeout: float
+) -> list[dict]:
     pairs = collect_inputs(paths, seller)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         bar = progress.add_task("uploading", total=len(pairs))
         items = upload(ctx, pairs)
         progress.update(bar, description="processing", completed=0)
@@ -115,8 +139,9 @@ def run_process(ctx: StackContext, paths: list[Path], out_dir: Path, seller: str
             if item.status not in ("running", "queued") and item.key not in done:
                 done.add(item.key)
                 progress.advance(bar)
-                progress.console.print(f"  [{STATUS_STYLE.get(item.status, 'white')}]"
-                                       f"{item.status:<11}[/] {item.key}")
+                progress.console.print(
+                    f"  [{STATUS_STYLE.get(item.status, 'white')}]{item.status:<11}[/] {item.key}"
+                )
 
         follow(ctx, items, timeout, changed)
         progress.update(bar, description="downloading")
@@ -131,9 +156,12 @@ def print_summary(items: list[dict]) -> None:
         table.add_column(column, overflow="fold")
     for item in items:
         conf = item["scores"].get("confidence")
-        table.add_row(Path(item["input"]).name, f"[{STATUS_STYLE.get(item['status'], 'white')}]"
-                      f"{item['status']}[/]", f"{conf:.2f}" if conf is not None else "-",
-                      item["reason"][:160])
+        table.add_row(
+            Path(item["input"]).name,
+            f"[{STATUS_STYLE.get(item['status'], 'white')}]{item['status']}[/]",
+            f"{conf:.2f}" if conf is not None else "-",
+            item["reason"][:160],
+        )
     out.print(table)
 
 
@@ -163,8 +191,7 @@ def cmd_executions(args: argparse.Namespace) -> int:
         arn = ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + f":{arn}"
     if args.action == "show":
         desc = sfn.describe_execution(executionArn=arn)
-        out.print_json(data={k: v for k, v in desc.items() if k != "ResponseMetadata"},
-                       default=str)
+        out.print_json(data={k: v for k, v in desc.items() if k != "ResponseMetadata"}, default=str)
     else:
         events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         for event in events:
@@ -193,8 +220,14 @@ def cmd_review(args: argparse.Namespace) -> int:
         for column in ("task", "sku", "confidence", "assignee", "expires", "reasons"):
             table.add_column(column, overflow="fold")
         for t in service.pending():
-            table.add_row(t["task_id"], f"{t['seller']}/{t['sku']}", f"{t['confidence']:.2f}",
-                          t["assignee"], t["expires_at"], "; ".join(t.get("reasons", []))[:120])
+            table.add_row(
+                t["task_id"],
+                f"{t['seller']}/{t['sku']}",
+                f"{t['confidence']:.2f}",
+                t["assignee"],
+                t["expires_at"],
+                "; ".join(t.get("reasons", []))[:120],
+            )
         out.print(table)
         return 0
     decision = "approved" if args.action == "approve" else "rejected"
@@ -249,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     proc = sub.add_parser("process", help="upload photos and collect the results")
     proc.add_argument("paths", nargs="+", type=Path)
     proc.add_argument("--out", type=Path, required=True)
-    proc.add_argument("--seller", default=None, help="seller id (default: the folder above each SKU folder)")
+    proc.add_argument(
+        "--seller", default=None, help="seller id (default: the folder above each SKU folder)"
+    )
     proc.add_argument("--env", default="local")
     proc.add_argument("--timeout", type=float, default=600)
     proc.set_defaults(func=cmd_process)

@@ -21,8 +21,14 @@ from lightbox_cli.context import StackContext
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]+")
-_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-                  ".webp": "image/webp", ".tif": "image/tiff", ".tiff": "image/tiff"}
+_CONTENT_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+}
 
 
 @dataclass
@@ -87,13 +93,20 @@ def upload(ctx: StackContext, pairs: Iterable[tuple[Path, str]]) -> list[Item]:
         product_key = key.rsplit("/", 1)[0] + f"/{PRODUCT_FILE}"
         # product.json first: the photo's run reads it during validation.
         if product.exists() and product_key not in seen_products:
-            s3.put_object(Bucket=bucket, Key=product_key, Body=product.read_bytes(),
-                          ContentType="application/json")
+            s3.put_object(
+                Bucket=bucket,
+                Key=product_key,
+                Body=product.read_bytes(),
+                ContentType="application/json",
+            )
             seen_products.add(product_key)
         body = file.read_bytes()
-        put = s3.put_object(Bucket=bucket, Key=key, Body=body,
-                            ContentType=_CONTENT_TYPES.get(file.suffix.lower(),
-                                                           "application/octet-stream"))
+        put = s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ContentType=_CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream"),
+        )
         version = put.get("VersionId")
         etag = put["ETag"].strip('"')
         candidates = [execution_name(bucket, key, v) for v in (version, etag) if v]
@@ -124,7 +137,9 @@ def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
         item.reason = out.get("reason", "")
         item.scores = out.get("scores", {})
         item.remote_outputs = {
-            k: v for k, v in out.get("outputs", {}).items() if k in ("amazon", "etsy", "shopify", "ebay")
+            k: v
+            for k, v in out.get("outputs", {}).items()
+            if k in ("amazon", "etsy", "shopify", "ebay")
         }
     else:
         item.status = "failed"
@@ -181,8 +196,12 @@ def download(ctx: StackContext, items: list[Item], out_dir: Path) -> None:
     for item in items:
         for marketplace, key in item.remote_outputs.items():
             parts = item.key.split("/")
-            target = out_dir / parts[2] / parts[3] / Path(parts[-1]).stem / (
-                f"{marketplace}{Path(key).suffix}"
+            target = (
+                out_dir
+                / parts[2]
+                / parts[3]
+                / Path(parts[-1]).stem
+                / (f"{marketplace}{Path(key).suffix}")
             )
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, key, str(target))

@@ -42,5 +42,7 @@ def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) 
         detail.object.etag,
         int(detail.object.size) if detail.object.size is not None else None,
     )
-    logger.info("intake", extra={"key": key, "action": result.action, "name": result.execution_name})
+    logger.info(
+        "intake", extra={"key": key, "action": result.action, "name": result.execution_name}
+    )
     return {"action": result.action, "execution_name": result.execution_name}

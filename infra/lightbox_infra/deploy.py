@@ -139,8 +139,13 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     log.parent.mkdir(parents=True, exist_ok=True)
     build_seconds = build(env_vars, log)
     artifacts = "lightbox-local-artifacts"
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=LOCAL_REGION,
-                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     try:
         s3.head_bucket(Bucket=artifacts)
     except s3.exceptions.ClientError:
@@ -169,8 +174,13 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
         env_vars,
         log,
     )
-    cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=LOCAL_REGION,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     outputs = stack_outputs(cfn, stack_name("local"))
     return StackInfo("local", stack_name("local"), outputs, build_seconds, deploy_seconds)
 
@@ -192,8 +202,13 @@ def stack_outputs(cfn, name: str) -> dict[str, str]:
 def delete_local(endpoint: str) -> None:
     import boto3
 
-    cfn = boto3.client("cloudformation", endpoint_url=endpoint, region_name=LOCAL_REGION,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     cfn.delete_stack(StackName=stack_name("local"))
     cfn.get_waiter("stack_delete_complete").wait(
         StackName=stack_name("local"), WaiterConfig={"Delay": 1, "MaxAttempts": 120}

@@ -157,7 +157,9 @@ def build_pipeline(review_timeout: int = 60, review_heartbeat: int = 30) -> Moto
         name = resolve(res["Properties"]["TableName"])
         _create_table(ddb_client, name, res["Properties"])
         resolve.refs[logical] = tables[logical] = name
-    topic = sns.create_topic(Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"]))
+    topic = sns.create_topic(
+        Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"])
+    )
     resolve.refs["EscalationTopic"] = topic["TopicArn"]
     resolve.refs["CommonLayer"] = "layer"
     sm_props = template["Resources"]["ListingPipeline"]["Properties"]

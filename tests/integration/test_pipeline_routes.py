@@ -11,12 +11,11 @@ import json
 
 import pytest
 
-from lightbox.audit.trail import verify_chain
-from lightbox.review.service import ReviewService
-from lightbox.adapters.aws import TaskTokens
+from lightbox.adapters.aws import StepFunctionsExecutions, TaskTokens
 from lightbox.adapters.dynamodb import DynamoReviewStore
+from lightbox.audit.trail import verify_chain
 from lightbox.pipeline.intake import start_for_upload
-from lightbox.adapters.aws import StepFunctionsExecutions
+from lightbox.review.service import ReviewService
 from support.images import good_jpeg
 
 KEY = "incoming/acme/MUG-1/front.jpg"

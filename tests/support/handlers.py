@@ -56,7 +56,7 @@ def invoke(code_dir: str, function_name: str, event: Any) -> tuple[Any, bool]:
     context = FakeLambdaContext(function_name=function_name, aws_request_id=str(uuid.uuid4()))
     try:
         return module.handler(event, context), False
-    except Exception as exc:  # noqa: BLE001 - reported to the state machine like Lambda does
+    except Exception as exc:
         return {
             "errorType": type(exc).__name__,
             "errorMessage": str(exc),

@@ -43,8 +43,14 @@ def test_given_only_metadata_when_collected_then_no_photos_error(tmp_path):
 
 
 def test_given_items_when_report_written_then_design_shape(tmp_path):
-    item = Item(input="a.jpg", key="incoming/s/k/a.jpg", status="published",
-                execution_arn="arn:x", outputs={"amazon": "out/a.jpg"}, scores={"confidence": 0.9})
+    item = Item(
+        input="a.jpg",
+        key="incoming/s/k/a.jpg",
+        status="published",
+        execution_arn="arn:x",
+        outputs={"amazon": "out/a.jpg"},
+        scores={"confidence": 0.9},
+    )
     path = write_report([item], tmp_path)
     (entry,) = json.loads(path.read_text())["items"]
     assert set(entry) == {"input", "key", "status", "reason", "scores", "outputs", "execution_arn"}
@@ -55,8 +61,16 @@ def test_given_unreadable_input_when_contact_sheet_rendered_then_placeholder_and
 ):
     bad = _touch(tmp_path / "bad.jpg", b"<script>not an image</script>")
     html = render_contact_sheet(
-        [{"input": str(bad), "key": "incoming/s/k/<b>.jpg", "status": "quarantined",
-          "reason": "<not an image>", "scores": {}, "outputs": {}}],
+        [
+            {
+                "input": str(bad),
+                "key": "incoming/s/k/<b>.jpg",
+                "status": "quarantined",
+                "reason": "<not an image>",
+                "scores": {},
+                "outputs": {},
+            }
+        ],
         "t",
     )
     assert "&lt;not an image&gt;" in html and "<b>.jpg" not in html

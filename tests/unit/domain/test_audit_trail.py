@@ -3,10 +3,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lightbox.audit.trail import (
+    GENESIS_HASH,
     AuditConflictError,
     AuditEntry,
     AuditTrail,
-    GENESIS_HASH,
     verify_chain,
 )
 

@@ -5,7 +5,12 @@ from lightbox.keys import InvalidKeyError, execution_name, is_product_metadata, 
 
 def test_given_contract_key_when_parsed_then_seller_sku_file_extracted():
     key = parse_photo_key("incoming/acme/MUG-1/front view.jpg")
-    assert (key.seller, key.sku, key.filename, key.stem) == ("acme", "MUG-1", "front view.jpg", "front view")
+    assert (key.seller, key.sku, key.filename, key.stem) == (
+        "acme",
+        "MUG-1",
+        "front view.jpg",
+        "front view",
+    )
     assert key.product_key == "incoming/acme/MUG-1/product.json"
     assert key.output_prefix("renders") == "renders/acme/MUG-1/front view"
 

@@ -47,7 +47,9 @@ def _state() -> PipelineState:
 
 def _service(tokens=None):
     store = MemoryReviewStore()
-    service = ReviewService(store, tokens or RecordingTokens(), clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    service = ReviewService(
+        store, tokens or RecordingTokens(), clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    )
     task = service.open_task(_state(), "secret-token", level=0, timeout_seconds=3600)
     return service, store, task
 

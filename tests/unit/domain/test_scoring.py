@@ -35,7 +35,13 @@ def test_given_no_renders_when_scored_then_never_compliant():
 
 @pytest.mark.parametrize(
     ("coverage", "edge", "expected"),
-    [(0.4, False, 1.0), (0.075, False, 0.5), (0.4, True, 0.5), (0.0, False, 0.0), (1.0, False, 0.0)],
+    [
+        (0.4, False, 1.0),
+        (0.075, False, 0.5),
+        (0.4, True, 0.5),
+        (0.0, False, 0.0),
+        (1.0, False, 0.0),
+    ],
 )
 def test_given_coverage_when_framing_measured_then_small_or_cut_off_products_penalised(
     coverage, edge, expected

@@ -82,7 +82,10 @@ class DynamoAuditStore:
 
     def records(self, pk: str) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk), "ConsistentRead": True}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(pk),
+            "ConsistentRead": True,
+        }
         while True:
             page = self._table.query(**kwargs)
             items.extend(_plain(i) for i in page.get("Items", []))
@@ -101,7 +104,9 @@ class DynamoReviewStore:
         self._table.put_item(Item=_dynamo(dict(item)))
 
     def get_task(self, task_id: str) -> dict[str, Any] | None:
-        found = self._table.get_item(Key={"pk": f"task#{task_id}", "sk": "task"}, ConsistentRead=True)
+        found = self._table.get_item(
+            Key={"pk": f"task#{task_id}", "sk": "task"}, ConsistentRead=True
+        )
         return _plain(found["Item"]) if "Item" in found else None
 
     def transition(

@@ -73,9 +73,7 @@ def current_level(state: PipelineState) -> int:
 
 def request_review(state: PipelineState, token: str, deps: Deps) -> dict[str, str]:
     level = current_level(state)
-    task = deps.review_service.open_task(
-        state, token, level, deps.settings.review_timeout_seconds
-    )
+    task = deps.review_service.open_task(state, token, level, deps.settings.review_timeout_seconds)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(

@@ -36,7 +36,8 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
         "marketplace": marketplace,
         "seller": state.photo.seller,
         "sku": state.photo.sku,
-        "title": corrections.get("title") or copy.per_marketplace_titles.get(marketplace, copy.title),
+        "title": corrections.get("title")
+        or copy.per_marketplace_titles.get(marketplace, copy.title),
         "bullets": copy.bullets,
         "description": corrections.get("description") or copy.description,
         "category": corrections.get("category") or product.category,
@@ -131,7 +132,12 @@ def _quarantine_copy(state: PipelineState, deps: Deps, reasons: list[str], stage
         deps.objects.copy(state.photo.key, f"{prefix}/{photo_key.filename}", state.photo.version_id)
     deps.objects.put_json(
         f"{prefix}/reason.json",
-        {"key": state.photo.key, "stage": stage, "reasons": reasons, "execution": state.execution.id},
+        {
+            "key": state.photo.key,
+            "stage": stage,
+            "reasons": reasons,
+            "execution": state.execution.id,
+        },
     )
     return prefix
 
@@ -149,7 +155,9 @@ def quarantine(state: PipelineState, deps: Deps) -> Outcome:
             extra={"quarantine_prefix": prefix},
         ),
     )
-    return Outcome(status="quarantined", reason=reasons[0], reasons=reasons, outputs={"quarantine": prefix})
+    return Outcome(
+        status="quarantined", reason=reasons[0], reasons=reasons, outputs={"quarantine": prefix}
+    )
 
 
 def record_failure(state: PipelineState, deps: Deps) -> Outcome:

@@ -28,7 +28,11 @@ def _load_product(deps: Deps, key: str) -> tuple[ProductMetadata | None, str, st
     try:
         return ProductMetadata.model_validate(json.loads(text)), "product.json", ""
     except json.JSONDecodeError as exc:
-        return None, "product.json", f"product.json is not valid JSON ({exc.msg} at line {exc.lineno})"
+        return (
+            None,
+            "product.json",
+            f"product.json is not valid JSON ({exc.msg} at line {exc.lineno})",
+        )
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'document'}: {err['msg']}"
@@ -71,15 +75,21 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
         return _refused(photo.key_error)
     info = deps.objects.head(photo.key)
     if info is None:
-        return _refused("The uploaded file disappeared before it could be checked; upload it again.")
+        return _refused(
+            "The uploaded file disappeared before it could be checked; upload it again."
+        )
     if info.size > MAX_UPLOAD_BYTES:
         return _refused(
             f"The file is {info.size / 2**20:.1f} MiB; the limit is "
             f"{MAX_UPLOAD_BYTES / 2**20:.0f} MiB. Export it at a lower resolution or quality."
         )
-    product, source, problem = _load_product(deps, f"incoming/{photo.seller}/{photo.sku}/product.json")
+    product, source, problem = _load_product(
+        deps, f"incoming/{photo.seller}/{photo.sku}/product.json"
+    )
     if product is None:
-        return _refused(problem + ". Fix product.json and upload the photo again.", product_source=source)
+        return _refused(
+            problem + ". Fix product.json and upload the photo again.", product_source=source
+        )
     data = deps.objects.get_bytes(photo.key, photo.version_id)
     sha = hashlib.sha256(data).hexdigest()
     check, working = inspect_photo(data, photo.filename)
@@ -101,8 +111,10 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
     if duplicate_of:
         return ValidationOutput(
             ok=False,
-            reasons=[f"This photo is identical to {duplicate_of}, uploaded earlier; "
-                     "upload a different shot or delete the copy."],
+            reasons=[
+                f"This photo is identical to {duplicate_of}, uploaded earlier; "
+                "upload a different shot or delete the copy."
+            ],
             **common,
         )
     working_key = f"work/{state.execution.name}/working.png"

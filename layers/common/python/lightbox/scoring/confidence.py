@@ -68,9 +68,7 @@ def framing_signal(coverage: float, touches_edge: bool) -> float:
     return value * (0.5 if touches_edge else 1.0)
 
 
-def score_listing(
-    signals: Mapping[str, float], compliance: Sequence[ComplianceSummary]
-) -> Score:
+def score_listing(signals: Mapping[str, float], compliance: Sequence[ComplianceSummary]) -> Score:
     """Combine named signals (0..1) into a confidence and seller-readable reasons."""
     components = {name: min(1.0, max(0.0, float(signals.get(name, 0.0)))) for name in WEIGHTS}
     total = sum(WEIGHTS.values())
