@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.keys import PhotoKey, parse_photo_key
+from lightbox.listing.feeds import ListingFacts, build_feed
 from lightbox.models.pipeline import Outcome, PipelineState
 from lightbox.pipeline.deps import Deps
 
@@ -54,6 +55,24 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
     }
 
 
+def _facts(listing: dict, bucket: str) -> ListingFacts:
+    return ListingFacts(
+        seller=listing["seller"],
+        sku=listing["sku"],
+        title=listing["title"],
+        description=listing["description"],
+        bullets=listing["bullets"],
+        category=listing["category"],
+        brand=listing["brand"],
+        price=listing["price"],
+        currency=listing["currency"],
+        attributes=listing["attributes"],
+        colours=listing["colours"],
+        # The publishing integration swaps this for its CDN or a presigned URL.
+        image_url=f"s3://{bucket}/{listing['images']['main']}",
+    )
+
+
 def publish(state: PipelineState, deps: Deps) -> Outcome:
     if not state.renders:
         raise ValueError("nothing to publish: no renders in the state")
@@ -63,9 +82,11 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
         base = f"published/{rendered.marketplace}/{photo_key.seller}/{photo_key.sku}"
         image_key = f"{base}/{photo_key.stem}.{rendered.key.rsplit('.', 1)[-1]}"
         deps.objects.copy(rendered.key, image_key)
-        deps.objects.put_json(
-            f"{base}/{photo_key.stem}.listing.json",
-            _listing_document(state, rendered.marketplace, image_key),
+        listing = _listing_document(state, rendered.marketplace, image_key)
+        deps.objects.put_json(f"{base}/{photo_key.stem}.listing.json", listing)
+        feed = build_feed(rendered.marketplace, _facts(listing, deps.objects.bucket))
+        deps.objects.put_bytes(
+            f"{base}/{photo_key.stem}{feed.filename_suffix}", feed.body, feed.content_type
         )
         outputs[rendered.marketplace] = image_key
     decided_by = f"review by {state.review.reviewer}" if state.review else "auto-publish"
