@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lightbox.adapters.dynamodb import DynamoReviewStore
-from lightbox.keys import PRODUCT_FILE, execution_name
+from lightbox.keys import PRODUCT_FILE, execution_name, parse_photo_key
 from lightbox_cli.context import StackContext
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -194,15 +194,10 @@ def download(ctx: StackContext, items: list[Item], out_dir: Path) -> None:
     s3 = ctx.client("s3")
     bucket = ctx.outputs["BucketName"]
     for item in items:
+        photo = parse_photo_key(item.key)
         for marketplace, key in item.remote_outputs.items():
-            parts = item.key.split("/")
-            target = (
-                out_dir
-                / parts[2]
-                / parts[3]
-                / Path(parts[-1]).stem
-                / (f"{marketplace}{Path(key).suffix}")
-            )
+            name = f"{marketplace}{Path(key).suffix}"
+            target = out_dir / photo.seller / photo.sku / photo.stem / name
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, key, str(target))
             item.outputs[marketplace] = str(target)

@@ -152,6 +152,15 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
         s3.create_bucket(Bucket=artifacts)
     params = {**LOCAL_PARAMETERS, **(parameters or {})}
     root = repo_root()
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    if _clear_failed_create(cfn, stack_name("local")):
+        _drop_retained_local_resources(endpoint)
     deploy_seconds = _run(
         [
             _sam(),
@@ -185,6 +194,58 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     return StackInfo("local", stack_name("local"), outputs, build_seconds, deploy_seconds)
 
 
+def _drop_retained_local_resources(endpoint: str) -> None:
+    """The audit table and bucket are DeletionPolicy: Retain (audit data must outlive a
+    stack). On the throwaway local emulator a rolled-back create leaves them behind
+    and blocks the next create, so they go too — never for an AWS environment."""
+    import boto3
+
+    kwargs = {
+        "endpoint_url": endpoint,
+        "region_name": LOCAL_REGION,
+        "aws_access_key_id": "test",
+        "aws_secret_access_key": "test",
+    }
+    ddb = boto3.client("dynamodb", **kwargs)
+    for table in ddb.list_tables()["TableNames"]:
+        if table.startswith("lightbox-local-"):
+            ddb.delete_table(TableName=table)
+    s3 = boto3.resource("s3", **kwargs)
+    for bucket in s3.buckets.all():
+        if bucket.name.startswith("lightbox-local-") and bucket.name != "lightbox-local-artifacts":
+            bucket.object_versions.delete()
+            bucket.delete()
+
+
+def _clear_failed_create(cfn, name: str) -> bool:
+    """A stack whose first create rolled back cannot be updated; remove it so a fixed
+    template can deploy (it never held data: its resources were rolled back)."""
+    try:
+        status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    except cfn.exceptions.ClientError:
+        return False
+    if status != "ROLLBACK_COMPLETE":
+        return False
+    cfn.delete_stack(StackName=name)
+    _wait_gone(cfn, name)
+    return True
+
+
+def _wait_gone(cfn, name: str, timeout: float = 120) -> None:
+    # Polled by hand: the emulator may report DELETE_FAILED for a moment for
+    # Retain resources before the stack disappears, which the boto3 waiter treats as final.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        except cfn.exceptions.ClientError:
+            return
+        if status == "DELETE_COMPLETE":
+            return
+        time.sleep(0.5)
+    raise DeployError(f"stack {name} was not deleted within {timeout:.0f}s")
+
+
 def deploy_aws(env: str) -> None:
     """Deploy to a real AWS account with the samconfig.toml section for `env`."""
     log = state_dir() / f"deploy-{env}.log"
@@ -210,9 +271,7 @@ def delete_local(endpoint: str) -> None:
         aws_secret_access_key="test",
     )
     cfn.delete_stack(StackName=stack_name("local"))
-    cfn.get_waiter("stack_delete_complete").wait(
-        StackName=stack_name("local"), WaiterConfig={"Delay": 1, "MaxAttempts": 120}
-    )
+    _wait_gone(cfn, stack_name("local"))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
