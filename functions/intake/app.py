@@ -43,6 +43,7 @@ def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) 
         int(detail.object.size) if detail.object.size is not None else None,
     )
     logger.info(
-        "intake", extra={"key": key, "action": result.action, "name": result.execution_name}
+        "intake",
+        extra={"key": key, "action": result.action, "execution_name": result.execution_name},
     )
     return {"action": result.action, "execution_name": result.execution_name}
