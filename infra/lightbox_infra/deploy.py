@@ -151,6 +151,7 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     except s3.exceptions.ClientError:
         s3.create_bucket(Bucket=artifacts)
     params = {**LOCAL_PARAMETERS, **(parameters or {})}
+    check_parameters(params)
     root = repo_root()
     cfn = boto3.client(
         "cloudformation",
@@ -192,6 +193,17 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     )
     outputs = stack_outputs(cfn, stack_name("local"))
     return StackInfo("local", stack_name("local"), outputs, build_seconds, deploy_seconds)
+
+
+def check_parameters(params: dict[str, str]) -> None:
+    """Catch what CloudFormation cannot: Step Functions refuses a heartbeat that is not
+    shorter than the timeout, and only after a slow create-and-rollback."""
+    timeout, heartbeat = int(params["ReviewTimeoutSeconds"]), int(params["ReviewHeartbeatSeconds"])
+    if heartbeat >= timeout:
+        raise DeployError(
+            f"ReviewHeartbeatSeconds ({heartbeat}) must be shorter than "
+            f"ReviewTimeoutSeconds ({timeout})."
+        )
 
 
 def _drop_retained_local_resources(endpoint: str) -> None:
