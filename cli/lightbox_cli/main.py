@@ -318,9 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name the task: lightbox review approve|reject TASK --reviewer NAME")
     if args.command == "executions" and args.action != "list" and not args.execution:
         parser.error("name the execution (its name or ARN)")
+    from lightbox_infra.deploy import DeployError
+    from lightbox_infra.emulator import EmulatorError
+
     try:
         return args.func(args)
-    except (StackNotFoundError, ProcessError) as exc:
+    except (StackNotFoundError, ProcessError, DeployError, EmulatorError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2
 

@@ -5,15 +5,18 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.models.pipeline import PipelineState
+from lightbox.observability import metrics, record_outcome
 from lightbox.pipeline.deps import deps
 from lightbox.pipeline.outcomes import publish
 
 logger = Logger()
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 @event_parser(model=PipelineState)
 def handler(event: PipelineState, context: LambdaContext) -> dict:
     result = publish(event, deps())
+    record_outcome(result)
     logger.info("publish done", extra={"execution": event.execution.name})
     return result.model_dump(mode="json", by_alias=True)
