@@ -39,3 +39,9 @@ def test_given_unsafe_key_when_intake_runs_then_still_started_with_key_error_for
     result = start_for_upload(executions, "b", "incoming/acme/../x.jpg", "v1", "e", 10)
     photo = executions.started[result.execution_name]["photo"]
     assert photo["seller"] == "_invalid" and "'..'" in photo["key_error"]
+
+
+def test_given_supporting_asset_when_intake_runs_then_skipped_without_execution():
+    executions = RecordingExecutions()
+    result = start_for_upload(executions, "b", "incoming/acme/TEE-1/assets/inner.jpg", "v", "e", 1)
+    assert result.action == "skipped" and not executions.started

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 MAX_KEY_LENGTH = 1024
 INCOMING_PREFIX = "incoming/"
 PRODUCT_FILE = "product.json"
+ASSETS_DIR = "assets"
 # Segments a seller chooses (seller id, SKU, file name) — conservative on
 # purpose: these end up in S3 keys, marketplace feeds and execution names.
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")
@@ -90,6 +91,18 @@ def parse_photo_key(key: str) -> PhotoKey:
 
 def is_product_metadata(key: str) -> bool:
     return key.startswith(INCOMING_PREFIX) and key.rsplit("/", 1)[-1] == PRODUCT_FILE
+
+
+def is_supporting_asset(key: str) -> bool:
+    """incoming/<seller>/<sku>/assets/<file>: inputs for studio extras, not listing photos."""
+    parts = key.split("/")
+    return len(parts) == 5 and parts[0] == "incoming" and parts[3] == ASSETS_DIR
+
+
+def asset_key(seller: str, sku: str, asset: str) -> str:
+    """The S3 key of a product.json asset reference (already pattern-checked there)."""
+    check_key(f"{INCOMING_PREFIX}{seller}/{sku}/{asset}")
+    return f"{INCOMING_PREFIX}{seller}/{sku}/{asset}"
 
 
 def execution_name(bucket: str, key: str, version: str | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -11,6 +11,60 @@ Category = Literal[
 ]
 Marketplace = Literal["amazon", "etsy", "shopify", "ebay"]
 DEFAULT_MARKETPLACES: tuple[Marketplace, ...] = ("amazon",)
+
+
+class _Extra(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+AssetName = Annotated[str, Field(pattern=r"^assets/[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")]
+
+
+class LookalikeOptions(_Extra):
+    reference: AssetName  # a photo whose colour, tone and light the result should match
+    strength: float = Field(default=1.0, ge=0, le=1)
+
+
+class GhostMannequinOptions(_Extra):
+    inner: AssetName  # the garment's inside-back shot
+
+
+class MockupOptions(_Extra):
+    graphic: AssetName  # the seller's print or logo (PNG with transparency)
+
+
+class GroupShotOptions(_Extra):
+    photos: list[AssetName] = Field(min_length=1, max_length=5)
+
+
+class SceneOptions(_Extra):
+    scene: AssetName | None = None  # default: a generated table-top scene
+
+
+class PosterOptions(_Extra):
+    headline: str = Field(min_length=1, max_length=80)
+    price: str | None = Field(default=None, max_length=20)
+
+
+class AssetSetOptions(_Extra):
+    headline: str | None = Field(default=None, max_length=80)
+    price: str | None = Field(default=None, max_length=20)
+    scene: AssetName | None = None
+
+
+class StudioExtras(_Extra):
+    """Optional studio outputs; supporting files live in incoming/<seller>/<sku>/assets/."""
+
+    lookalike: LookalikeOptions | None = None
+    ghost_mannequin: GhostMannequinOptions | None = None
+    mockup: MockupOptions | None = None
+    group_shot: GroupShotOptions | None = None
+    scene: SceneOptions | None = None
+    ad_poster: PosterOptions | None = None
+    asset_set: AssetSetOptions | None = None
+
+    def requested(self) -> list[str]:
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
 
 
 class ProductMetadata(BaseModel):
@@ -25,6 +79,7 @@ class ProductMetadata(BaseModel):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
     marketplaces: list[Marketplace] = Field(default_factory=lambda: list(DEFAULT_MARKETPLACES))
+    extras: StudioExtras = Field(default_factory=StudioExtras)
 
     @field_validator("marketplaces")
     @classmethod

@@ -6,7 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from lightbox.keys import InvalidKeyError, execution_name, is_product_metadata, parse_photo_key
+from lightbox.keys import (
+    InvalidKeyError,
+    execution_name,
+    is_product_metadata,
+    is_supporting_asset,
+    parse_photo_key,
+)
 from lightbox.models.pipeline import PhotoRef
 
 
@@ -66,6 +72,8 @@ def start_for_upload(
 ) -> IntakeResult:
     if is_product_metadata(key):
         return IntakeResult("skipped", reason="product.json is read by each photo's run")
+    if is_supporting_asset(key):
+        return IntakeResult("skipped", reason="studio-extra assets are read by the photo's run")
     name = execution_name(bucket, key, version_id or etag)
     photo = photo_ref(bucket, key, version_id, etag, size)
     arn = executions.start(name, {"photo": photo.model_dump()})
