@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 THUMB = 320
 _STATUS_COLOURS = {
@@ -35,7 +35,8 @@ def thumbnail_data_uri(path: str | None) -> str:
             with Image.open(path) as src:
                 Image.MAX_IMAGE_PIXELS = 50_000_000  # the sheet must never decode a bomb
                 src.draft("RGB", (THUMB, THUMB))
-                img = src.convert("RGB")
+                # Show the photo the way the seller sees it (phones store it rotated).
+                img = ImageOps.exif_transpose(src).convert("RGB")
                 img.thumbnail((THUMB, THUMB))
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
             img = _placeholder("not viewable\n(see reason)")
@@ -44,7 +45,16 @@ def thumbnail_data_uri(path: str | None) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def render_contact_sheet(items: list[dict[str, Any]], title: str) -> str:
+def _relative(path: str, base: Path | None) -> str:
+    if base is None:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return Path(path).resolve().as_uri()
+
+
+def render_contact_sheet(items: list[dict[str, Any]], title: str, base: Path | None = None) -> str:
     cards = []
     for item in items:
         status = item["status"]
@@ -60,6 +70,7 @@ def render_contact_sheet(items: list[dict[str, Any]], title: str) -> str:
     <figure><img alt="after" src="{thumbnail_data_uri(after_path)}"><figcaption>after</figcaption></figure>
   </div>
   <p class="scores">{html.escape(scores) or "no scores"}</p>
+  <p class="outputs">{" · ".join(f'<a href="{html.escape(_relative(path, base))}">{html.escape(name)}</a>' for name, path in item.get("outputs", {}).items())}</p>
   <p class="reason">{html.escape(item.get("reason", ""))}</p>
 </article>"""
         )
@@ -84,5 +95,5 @@ figcaption{{font-size:12px;color:#57606a;text-align:center}} .scores{{font-size:
 
 def write_contact_sheet(items: list[dict[str, Any]], out_dir: Path, title: str) -> Path:
     path = out_dir / "contact-sheet.html"
-    path.write_text(render_contact_sheet(items, title))
+    path.write_text(render_contact_sheet(items, title, out_dir))
     return path
