@@ -46,6 +46,7 @@ class ValidationOutput(_State):
     working_key: str | None = None
     product: ProductMetadata = Field(default_factory=ProductMetadata)
     product_source: Literal["product.json", "defaults"] = "defaults"
+    extras: list[str] = Field(default_factory=list)  # studio extras requested
 
 
 class SegmentOutput(_State):
@@ -104,6 +105,15 @@ class RenderOutput(_State):
     compliance: ComplianceOutput
 
 
+class ExtraOutput(_State):
+    """One studio extra's result; a failed extra never blocks the listing."""
+
+    name: str
+    ok: bool
+    reason: str = ""
+    outputs: dict[str, str] = Field(default_factory=dict)  # label -> S3 key
+
+
 class Thresholds(_State):
     auto: float = Field(ge=0, le=1)
     review: float = Field(ge=0, le=1)
@@ -143,6 +153,7 @@ class PipelineState(_State):
     analysis: AnalysisOutput | None = None
     studio: StudioOutput | None = None
     renders: list[RenderOutput] | None = None
+    extras: list[ExtraOutput] | None = None
     score: ScoreOutput | None = None
     review: ReviewDecision | None = None
     escalation: EscalationOutput | None = None

@@ -43,11 +43,13 @@ def score(state: PipelineState, deps: Deps) -> ScoreOutput:
     ]
     result = score_listing(signals, compliance)
     thresholds = config.for_category(category)
+    # A failed studio extra is reported to the seller but never decides the route.
+    extra_notes = [f"{e.name}: {e.reason}" for e in state.extras or [] if not e.ok]
     output = ScoreOutput(
         confidence=result.confidence,
         compliant=result.compliant,
         components={k: round(v, 4) for k, v in result.components.items()},
-        reasons=result.reasons,
+        reasons=result.reasons + extra_notes,
         category=category,
         thresholds=thresholds,
         config_version=config.version,
@@ -57,7 +59,7 @@ def score(state: PipelineState, deps: Deps) -> ScoreOutput:
         AuditEntry(
             stage="score",
             decision="scored",
-            reason="; ".join(result.reasons),
+            reason="; ".join(output.reasons),
             input_keys=tuple(r.key for r in state.renders),
             scores={"confidence": output.confidence, **output.components},
             thresholds_version=config.version,

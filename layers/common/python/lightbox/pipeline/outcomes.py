@@ -73,6 +73,26 @@ def _facts(listing: dict, bucket: str) -> ListingFacts:
     )
 
 
+def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> dict[str, str]:
+    """Studio extras go next to the listing: marketplace-sized assets under that
+    marketplace, the rest under published/studio/."""
+    published: dict[str, str] = {}
+    for extra in state.extras or []:
+        for label, key in extra.outputs.items() if extra.ok else ():
+            name = key.rsplit("/", 1)[-1]
+            if "/" in label:
+                marketplace = label.split("/", 1)[0]
+                base = f"published/{marketplace}/{photo_key.seller}/{photo_key.sku}"
+                target = f"{base}/{photo_key.stem}.assets/{name}"
+            else:
+                target = (
+                    f"published/studio/{photo_key.seller}/{photo_key.sku}/{photo_key.stem}/{name}"
+                )
+            deps.objects.copy(key, target)
+            published[label] = target
+    return published
+
+
 def publish(state: PipelineState, deps: Deps) -> Outcome:
     if not state.renders:
         raise ValueError("nothing to publish: no renders in the state")
@@ -89,6 +109,7 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
             f"{base}/{photo_key.stem}{feed.filename_suffix}", feed.body, feed.content_type
         )
         outputs[rendered.marketplace] = image_key
+    outputs |= _publish_extras(state, photo_key, deps)
     decided_by = f"review by {state.review.reviewer}" if state.review else "auto-publish"
     deps.audit.append(
         pipeline_pk(state.execution.name),

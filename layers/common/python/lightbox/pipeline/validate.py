@@ -119,4 +119,10 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
         )
     working_key = f"work/{state.execution.name}/working.png"
     deps.objects.put_bytes(working_key, encode_png(working), "image/png")
-    return ValidationOutput(ok=True, reasons=check.reasons, working_key=working_key, **common)
+    return ValidationOutput(
+        ok=True,
+        reasons=check.reasons,
+        working_key=working_key,
+        extras=product.extras.requested(),
+        **common,
+    )

@@ -1,0 +1,18 @@
+"""Produce one studio extra (lookalike, ghost mannequin, mockup, ...) for a photo."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.pipeline.deps import deps
+from lightbox.pipeline.extras import ExtraRequest, produce_extra
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+@event_parser(model=ExtraRequest)
+def handler(event: ExtraRequest, context: LambdaContext) -> dict:
+    result = produce_extra(event, deps())
+    logger.info("studio extra", extra={"extra": event.name, "ok": result.ok, "why": result.reason})
+    return result.model_dump(mode="json")
