@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 THUMB = 320
+MARKETPLACES = ("amazon", "etsy", "shopify", "ebay")
 _STATUS_COLOURS = {
     "published": "#1a7f37",
     "in_review": "#9a6700",
@@ -26,7 +27,7 @@ def _placeholder(text: str) -> Image.Image:
     return img
 
 
-def thumbnail_data_uri(path: str | None) -> str:
+def thumbnail_data_uri(path: str | None, size: int = THUMB) -> str:
     """PNG data URI of a thumbnail; unreadable inputs get a labelled placeholder."""
     if not path:
         img = _placeholder("no output")
@@ -34,10 +35,10 @@ def thumbnail_data_uri(path: str | None) -> str:
         try:
             with Image.open(path) as src:
                 Image.MAX_IMAGE_PIXELS = 50_000_000  # the sheet must never decode a bomb
-                src.draft("RGB", (THUMB, THUMB))
+                src.draft("RGB", (size, size))
                 # Show the photo the way the seller sees it (phones store it rotated).
                 img = ImageOps.exif_transpose(src).convert("RGB")
-                img.thumbnail((THUMB, THUMB))
+                img.thumbnail((size, size))
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
             img = _placeholder("not viewable\n(see reason)")
     buffer = io.BytesIO()
@@ -58,7 +59,16 @@ def render_contact_sheet(items: list[dict[str, Any]], title: str, base: Path | N
     cards = []
     for item in items:
         status = item["status"]
-        after_path = next(iter(item.get("outputs", {}).values()), None)
+        outputs = item.get("outputs", {})
+        main = [outputs[m] for m in MARKETPLACES if m in outputs]
+        after_path = main[0] if main else None
+        extras = {k: v for k, v in outputs.items() if k not in MARKETPLACES}
+        strip = "".join(
+            f'<figure class="extra"><img alt="{html.escape(label)}" '
+            f'src="{thumbnail_data_uri(path, 160)}"><figcaption>{html.escape(label)}</figcaption>'
+            "</figure>"
+            for label, path in extras.items()
+        )
         scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(item.get("scores", {}).items()))
         cards.append(
             f"""<article class="card">
@@ -69,6 +79,7 @@ def render_contact_sheet(items: list[dict[str, Any]], title: str, base: Path | N
     <figure><img alt="before" src="{thumbnail_data_uri(item["input"])}"><figcaption>before</figcaption></figure>
     <figure><img alt="after" src="{thumbnail_data_uri(after_path)}"><figcaption>after</figcaption></figure>
   </div>
+  <div class="extras">{strip}</div>
   <p class="scores">{html.escape(scores) or "no scores"}</p>
   <p class="outputs">{" · ".join(f'<a href="{html.escape(_relative(path, base))}">{html.escape(name)}</a>' for name, path in item.get("outputs", {}).items())}</p>
   <p class="reason">{html.escape(item.get("reason", ""))}</p>
@@ -84,7 +95,8 @@ h1{{font-size:20px}} .grid{{display:grid;grid-template-columns:repeat(auto-fill,
 .badge{{color:#fff;border-radius:12px;padding:2px 10px;font-size:13px}}
 .pair{{display:flex;gap:12px}} figure{{margin:8px 0}} img{{width:320px;height:320px;object-fit:contain;background:#eee;border:1px solid #d0d7de}}
 figcaption{{font-size:12px;color:#57606a;text-align:center}} .scores{{font-size:13px;color:#57606a}}
-.reason{{font-size:14px}}
+.reason{{font-size:14px}} .extras{{display:flex;flex-wrap:wrap;gap:8px}}
+.extra img{{width:160px;height:160px}}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <div class="grid">

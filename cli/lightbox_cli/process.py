@@ -136,10 +136,9 @@ def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
         item.status = out.get("status", "failed")
         item.reason = out.get("reason", "")
         item.scores = out.get("scores", {})
+        # Marketplace renders and studio extras (label -> key); reports are not images.
         item.remote_outputs = {
-            k: v
-            for k, v in out.get("outputs", {}).items()
-            if k in ("amazon", "etsy", "shopify", "ebay")
+            k: v for k, v in out.get("outputs", {}).items() if k not in ("report", "quarantine")
         }
     else:
         item.status = "failed"
