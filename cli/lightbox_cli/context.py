@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from lightbox_infra.deploy import LOCAL_REGION, local_aws_env, stack_name, stack_outputs
+from lightbox_infra.deploy import local_client, stack_name, stack_outputs
 
 
 class StackNotFoundError(RuntimeError):
@@ -22,25 +22,12 @@ class StackContext:
 
     def client(self, service: str) -> Any:
         if self.endpoint:
-            creds = local_aws_env(self.endpoint)
-            return boto3.client(
-                service,
-                endpoint_url=self.endpoint,
-                region_name=LOCAL_REGION,
-                aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
-            )
+            return local_client(service, self.endpoint)
         return boto3.client(service)
 
     def resource(self, service: str) -> Any:
         if self.endpoint:
-            return boto3.resource(
-                service,
-                endpoint_url=self.endpoint,
-                region_name=LOCAL_REGION,
-                aws_access_key_id="test",
-                aws_secret_access_key="test",
-            )
+            return local_client(service, self.endpoint, kind="resource")
         return boto3.resource(service)
 
     @cached_property

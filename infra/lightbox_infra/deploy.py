@@ -66,6 +66,21 @@ def local_aws_env(endpoint: str) -> dict[str, str]:
     }
 
 
+def local_client(service: str, endpoint: str, kind: str = "client"):
+    """A boto3 client (or resource) bound to the emulator with its dummy credentials."""
+    import boto3  # operator-side only
+
+    creds = local_aws_env(endpoint)
+    factory = boto3.resource if kind == "resource" else boto3.client
+    return factory(
+        service,
+        endpoint_url=endpoint,
+        region_name=LOCAL_REGION,
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
 def _sam_env(extra: dict[str, str]) -> dict[str, str]:
     home = state_dir() / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -131,7 +146,6 @@ def build(env_vars: dict[str, str], log: Path) -> float:
 
 def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> StackInfo:
     """Build, then deploy the template as stack `lightbox-local` on the emulator."""
-    import boto3  # operator-side only
 
     aws_env = local_aws_env(endpoint)
     env_vars = _sam_env(aws_env)
@@ -139,13 +153,7 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     log.parent.mkdir(parents=True, exist_ok=True)
     build_seconds = build(env_vars, log)
     artifacts = "lightbox-local-artifacts"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    s3 = local_client("s3", endpoint)
     try:
         s3.head_bucket(Bucket=artifacts)
     except s3.exceptions.ClientError:
@@ -153,13 +161,7 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
     params = {**LOCAL_PARAMETERS, **(parameters or {})}
     check_parameters(params)
     root = repo_root()
-    cfn = boto3.client(
-        "cloudformation",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    cfn = local_client("cloudformation", endpoint)
     if _clear_failed_create(cfn, stack_name("local")):
         _drop_retained_local_resources(endpoint)
     deploy_seconds = _run(
@@ -184,13 +186,7 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
         env_vars,
         log,
     )
-    cfn = boto3.client(
-        "cloudformation",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    cfn = local_client("cloudformation", endpoint)
     outputs = stack_outputs(cfn, stack_name("local"))
     return StackInfo("local", stack_name("local"), outputs, build_seconds, deploy_seconds)
 
@@ -210,19 +206,12 @@ def _drop_retained_local_resources(endpoint: str) -> None:
     """The audit table and bucket are DeletionPolicy: Retain (audit data must outlive a
     stack). On the throwaway local emulator a rolled-back create leaves them behind
     and blocks the next create, so they go too — never for an AWS environment."""
-    import boto3
 
-    kwargs = {
-        "endpoint_url": endpoint,
-        "region_name": LOCAL_REGION,
-        "aws_access_key_id": "test",
-        "aws_secret_access_key": "test",
-    }
-    ddb = boto3.client("dynamodb", **kwargs)
+    ddb = local_client("dynamodb", endpoint)
     for table in ddb.list_tables()["TableNames"]:
         if table.startswith("lightbox-local-"):
             ddb.delete_table(TableName=table)
-    s3 = boto3.resource("s3", **kwargs)
+    s3 = local_client("s3", endpoint, kind="resource")
     for bucket in s3.buckets.all():
         if bucket.name.startswith("lightbox-local-") and bucket.name != "lightbox-local-artifacts":
             bucket.object_versions.delete()
@@ -273,15 +262,8 @@ def stack_outputs(cfn, name: str) -> dict[str, str]:
 
 
 def delete_local(endpoint: str) -> None:
-    import boto3
 
-    cfn = boto3.client(
-        "cloudformation",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    cfn = local_client("cloudformation", endpoint)
     cfn.delete_stack(StackName=stack_name("local"))
     _wait_gone(cfn, stack_name("local"))
 
