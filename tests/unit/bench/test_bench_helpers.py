@@ -1,0 +1,256 @@
+"""Pure helpers of the benchmark: cost arithmetic, ASL transitions, template
+memory, bomb crafting, geometry and quality estimation. Fast, no timing."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bench import costs, synth
+from bench.jpegq import estimate_quality
+from bench.variants import fit
+
+REPO = Path(__file__).resolve().parents[3]
+
+# --------------------------------------------------------------------- bombs
+
+
+def test_png_bomb_header_declares_the_huge_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    data = synth.png_bomb(40_000, 40_000)
+    assert data.startswith(synth.PNG_SIGNATURE)
+    assert len(data) < 200
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "PNG"
+        assert im.size == (40_000, 40_000)
+        assert im.mode == "RGB"
+
+
+def test_png_bomb_trips_pillows_own_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 89_478_485)  # Pillow's default
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(synth.png_bomb()))
+
+
+def test_jpeg_bomb_header_declares_the_huge_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    with Image.open(io.BytesIO(synth.jpeg_bomb(60_000, 50_000))) as im:
+        assert im.format == "JPEG"
+        assert im.size == (60_000, 50_000)
+
+
+# ------------------------------------------------------------------- photo
+
+
+def test_product_photo_is_deterministic_and_product_shaped() -> None:
+    a = synth.product_photo_rgb(300, 200, seed=7)
+    b = synth.product_photo_rgb(300, 200, seed=7)
+    assert a.shape == (200, 300, 3)
+    assert (a == b).all()
+    body = a[75:85, 130:145].reshape(-1, 3).mean(axis=0)  # red body, above the cream label
+    corner = a[:10, :10].reshape(-1, 3).mean(axis=0)  # the light sweep
+    assert body[0] > body[1] + 60
+    assert corner.min() > 190
+
+
+# -------------------------------------------------------------- geometry
+
+
+@pytest.mark.parametrize(
+    ("canvas", "expected"),
+    [((2000, 2000), (2000, 1333)), ((3000, 2250), (3000, 2000)), ((1600, 1600), (1600, 1067))],
+)
+def test_fit_keeps_the_aspect_inside_the_canvas(
+    canvas: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    assert fit((6000, 4000), canvas) == expected
+
+
+def test_estimate_quality_reads_back_the_setting() -> None:
+    img = Image.new("RGB", (64, 64), (120, 80, 40))
+    for quality in (75, 90, 92):
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality)
+        with Image.open(buf) as im:
+            assert estimate_quality(list(im.quantization[0])) == quality
+
+
+# ----------------------------------------------------------------- template
+
+_TEMPLATE = """
+Globals:
+  Function:
+    MemorySize: 512
+Resources:
+  Small:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Sub app-${Environment}-small
+      Environment: {Variables: {TABLE: !Ref Table}}
+  Big:
+    Type: AWS::Serverless::Function
+    Properties:
+      MemorySize: 2048
+      Policies: [!GetAtt Role.Arn]
+  Table:
+    Type: AWS::DynamoDB::Table
+"""
+
+
+def test_function_memory_uses_globals_and_tolerates_cfn_tags() -> None:
+    template = costs.load_template(_TEMPLATE)
+    assert costs.function_memory_mb(template) == {"Small": 512, "Big": 2048}
+    small = template["Resources"]["Small"]["Properties"]
+    assert small["FunctionName"] == {"Fn::Sub": "app-${Environment}-small"}
+    assert small["Environment"]["Variables"]["TABLE"] == {"Ref": "Table"}
+
+
+def test_project_template_has_a_memory_size_for_every_stage() -> None:
+    memory, _machine = costs.load_project_costs_inputs(REPO)
+    for function in ("ValidateFunction", "SegmentFunction", "EnhanceFunction", "RenderFunction"):
+        assert memory[function] >= 128
+
+
+# ---------------------------------------------------------------------- ASL
+
+
+def test_load_asl_substitutes_quoted_and_bare_placeholders() -> None:
+    text = '{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${Fn}",'
+    text += ' "TimeoutSeconds": ${Secs}, "Comment": "arn:${Region}:x", "End": true}}}'
+    machine = costs.load_asl(text)
+    state = machine["States"]["A"]
+    assert state["Resource"] == "Fn"
+    assert state["TimeoutSeconds"] == 1
+    assert state["Comment"] == "arn:1:x"
+
+
+_MACHINE = {
+    "StartAt": "A",
+    "States": {
+        "A": {"Type": "Pass", "Next": "P"},
+        "P": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "X", "States": {"X": {"Type": "Task", "End": True}}},
+                {
+                    "StartAt": "Y",
+                    "States": {
+                        "Y": {"Type": "Task", "Next": "Z", "Catch": [{"Next": "YF"}]},
+                        "YF": {"Type": "Fail"},
+                        "Z": {"Type": "Pass", "End": True},
+                    },
+                },
+            ],
+            "Next": "M",
+        },
+        "M": {
+            "Type": "Map",
+            "ItemProcessor": {"StartAt": "R", "States": {"R": {"Type": "Task", "End": True}}},
+            "Next": "C",
+        },
+        "C": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.ok", "BooleanEquals": True, "Next": "Done"}],
+            "Default": "Failed",
+        },
+        "Done": {"Type": "Succeed"},
+        "Failed": {"Type": "Fail"},
+    },
+}
+
+
+def test_count_transitions_counts_branches_and_map_iterations() -> None:
+    # A, P, X, Y, Z, M, 3 x R, C, Done
+    assert costs.count_transitions(_MACHINE, "Done", {"M": 3}) == 11
+    assert costs.count_transitions(_MACHINE, "Done", {"M": 1}) == 9
+    assert costs.count_transitions(_MACHINE, "Done", {"M": 0}) == 8
+    assert costs.path_to(_MACHINE, "Done") == ["A", "P", "M", "C", "Done"]
+    assert costs.map_items_paths(_MACHINE) == {"M": "$"}
+
+
+def test_count_transitions_needs_a_count_for_every_map_on_the_path() -> None:
+    with pytest.raises(KeyError):
+        costs.count_transitions(_MACHINE, "Done", {})
+
+
+def test_count_transitions_raises_for_unreachable_target() -> None:
+    machine = {"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Pass"}}}
+    with pytest.raises(ValueError):
+        costs.count_transitions(machine, "B", {})
+
+
+def test_project_publish_path_counts_one_transition_per_marketplace() -> None:
+    _memory, machine = costs.load_project_costs_inputs(REPO)
+    path = costs.path_to(machine, "Published")
+    assert path[0] == machine["StartAt"]
+    assert path[-1] == "Published"
+    maps = costs.map_items_paths(machine)
+    marketplace_maps = [name for name, items in maps.items() if "marketplaces" in items]
+    assert len(marketplace_maps) == 1
+
+    def count(marketplaces: int) -> int:
+        items = {name: marketplaces if name in marketplace_maps else 0 for name in maps}
+        return costs.count_transitions(machine, "Published", items)
+
+    assert count(4) - count(1) == 3
+    assert count(4) > len(path)
+
+
+# ------------------------------------------------------------------- money
+
+
+def test_lambda_seconds_stretches_compute_below_one_vcpu_only() -> None:
+    assert costs.lambda_seconds(1.0, 0.0, costs.FULL_VCPU_MB) == 1.0
+    assert costs.lambda_seconds(1.0, 0.0, 2 * costs.FULL_VCPU_MB) == 1.0
+    assert costs.lambda_seconds(1.0, 0.0, 1024) == pytest.approx(costs.FULL_VCPU_MB / 1024, 1e-3)
+    # I/O is not stretched; billing rounds up to the next millisecond.
+    assert costs.lambda_seconds(0.1, 0.2, 2048) == pytest.approx(0.3)
+    assert costs.lambda_seconds(0.0001, 0.0, 2048) == 0.001
+
+
+def test_estimate_cost_arithmetic() -> None:
+    prices = costs.Prices()
+    estimate = costs.estimate_cost(
+        [costs.Invocation("F", "stage", compute_s=1.0)],
+        {"F": 2048},
+        costs.Requests(
+            sfn_transitions=10, s3_puts=2, s3_gets=3, ddb_write_units=4, ddb_read_units=2
+        ),
+        prices,
+    )
+    per = estimate.per_image
+    assert estimate.gb_seconds == pytest.approx(2.0)
+    assert per["lambda_compute"] == pytest.approx(2.0 * 0.0000166667)
+    assert per["lambda_requests"] == pytest.approx(0.2e-6)
+    assert per["step_functions"] == pytest.approx(10 * 0.025e-3)
+    assert per["s3_requests"] == pytest.approx(2 * 0.005e-3 + 3 * 0.0004e-3)
+    assert per["dynamodb"] == pytest.approx(4 * 1.25e-6 + 2 * 0.25e-6)
+    parts = sum(v for k, v in per.items() if k != "total")
+    assert per["total"] == pytest.approx(parts)
+    assert estimate.per_1000["total"] == pytest.approx(1000 * per["total"])
+    assert estimate.invocations[0]["billed_s"] == 1.0
+
+
+def test_request_units_round_up() -> None:
+    assert costs.write_units(1) == 1
+    assert costs.write_units(1024) == 1
+    assert costs.write_units(1025) == 2
+    assert costs.read_units(4096) == 1
+    assert costs.read_units(4097) == 2
+    assert costs.read_units(3 * 4096, consistent=False) == 2
+
+
+def test_dynamodb_item_bytes_counts_names_and_values() -> None:
+    assert costs.dynamodb_item_bytes({"pk": "abc"}) == 5
+    big = costs.dynamodb_item_bytes({"pk": "x", "details": "y" * 2000, "seq": 12})
+    assert big > 2000
+    assert costs.write_units(big) == math.ceil(big / 1024)
+
+
+def test_io_model_adds_latency_and_transfer() -> None:
+    model = costs.IoModel(s3_latency_s=0.02, s3_bytes_per_s=100e6, ddb_latency_s=0.005)
+    assert model.seconds(2, 50_000_000, 1) == pytest.approx(0.04 + 0.5 + 0.005)
