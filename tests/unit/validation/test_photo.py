@@ -393,8 +393,9 @@ def test_given_large_jpeg_when_inspected_then_draft_decodes_it_downscaled(
     check, image = inspect_photo(encode(studio_image(5000, 1000), "JPEG"), "wide.jpg")
 
     assert check.ok, check.reasons
-    assert calls == [(limits.WORKING_LONG_SIDE, 480)]
-    assert image is not None and image.size == (limits.WORKING_LONG_SIDE, 480)
+    expected = (limits.WORKING_LONG_SIDE, round(1000 * limits.WORKING_LONG_SIDE / 5000))
+    assert calls == [expected]
+    assert image is not None and image.size == expected
 
 
 def test_given_small_jpeg_when_inspected_then_kept_at_full_size():
@@ -405,10 +406,11 @@ def test_given_small_jpeg_when_inspected_then_kept_at_full_size():
 
 
 def test_given_large_png_when_inspected_then_working_image_is_capped():
-    check, image = inspect_photo(encode(studio_image(3000, 900), "PNG"), "wide.png")
+    check, image = inspect_photo(encode(studio_image(4000, 1200), "PNG"), "wide.png")
 
     assert check.ok
-    assert image is not None and image.size == (limits.WORKING_LONG_SIDE, 720)
+    expected = (limits.WORKING_LONG_SIDE, round(1200 * limits.WORKING_LONG_SIDE / 4000))
+    assert image is not None and image.size == expected
 
 
 def test_given_exif_orientation_6_when_inspected_then_upright_and_stored_size_reported():

@@ -224,15 +224,15 @@ def _check_pixels(
 def _white_border_share(rgb: np.ndarray, white_min: int) -> float:
     h, w = rgb.shape[:2]
     b = max(2, round(WHITE_BAND * min(h, w)))
-    white = (rgb >= white_min).all(axis=2)
-    ring = np.concatenate(
-        [white[:b].ravel(), white[-b:].ravel(), white[b:-b, :b].ravel(), white[b:-b, -b:].ravel()]
-    )
-    return float(ring.mean()) if ring.size else 0.0
+    # Only the band is tested (testing the whole frame first cost 25x more).
+    bands = (rgb[:b], rgb[-b:], rgb[b:-b, :b], rgb[b:-b, -b:])
+    white = np.concatenate([(band.min(axis=2) >= white_min).ravel() for band in bands])
+    return float(white.mean()) if white.size else 0.0
 
 
 def _fill_ratio(rgb: np.ndarray) -> float:
-    product = (rgb < PRODUCT_BELOW).any(axis=2)
+    # min over channels < X  ==  any channel < X, without a 3-channel bool array.
+    product = np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) < PRODUCT_BELOW
     h, w = product.shape
     rows = np.nonzero(product.sum(axis=1) >= max(2, PRODUCT_LINE_SHARE * w))[0]
     cols = np.nonzero(product.sum(axis=0) >= max(2, PRODUCT_LINE_SHARE * h))[0]

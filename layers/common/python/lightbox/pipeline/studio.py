@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from lightbox.imaging.codec import decode, encode_png
+from lightbox.imaging.codec import decode, encode_intermediate, encode_png
 from lightbox.imaging.studio import compose_studio
 from lightbox.keys import parse_photo_key
 from lightbox.marketplaces.compliance import check_compliance
@@ -38,9 +38,14 @@ def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
     mask = decode(deps.objects.get_bytes(state.analysis.segment.mask_key))
     result = compose_studio(working, mask)
     prefix = f"work/{state.execution.name}"
-    studio_key, cutout_key = f"{prefix}/studio.png", f"{prefix}/cutout.png"
-    deps.objects.put_bytes(studio_key, encode_png(result.image), "image/png")
-    deps.objects.put_bytes(cutout_key, encode_png(result.cutout), "image/png")
+    data, content_type, extension = encode_intermediate(result.image)
+    studio_key = f"{prefix}/studio.{extension}"
+    deps.objects.put_bytes(studio_key, data, content_type)
+    # The cut-out is only read by studio extras; skip the costly RGBA PNG otherwise.
+    cutout_key = ""
+    if state.validation.extras:
+        cutout_key = f"{prefix}/cutout.png"
+        deps.objects.put_bytes(cutout_key, encode_png(result.cutout), "image/png")
     return StudioOutput(
         studio_key=studio_key,
         cutout_key=cutout_key,

@@ -8,7 +8,7 @@ import json
 from pydantic import ValidationError
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
-from lightbox.imaging.codec import encode_png
+from lightbox.imaging.codec import encode_intermediate
 from lightbox.limits import MAX_UPLOAD_BYTES
 from lightbox.models.pipeline import PipelineState, ValidationOutput
 from lightbox.models.product import ProductMetadata
@@ -117,8 +117,9 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
             ],
             **common,
         )
-    working_key = f"work/{state.execution.name}/working.png"
-    deps.objects.put_bytes(working_key, encode_png(working), "image/png")
+    data, content_type, extension = encode_intermediate(working)
+    working_key = f"work/{state.execution.name}/working.{extension}"
+    deps.objects.put_bytes(working_key, data, content_type)
     return ValidationOutput(
         ok=True,
         reasons=check.reasons,
