@@ -1,0 +1,171 @@
+"""The product-page asset set, built from one studio image and its cut-out.
+
+A product page wants more than the white main image: close-ups that show
+the craftsmanship, the product in use, and an ad image. Each comes from the
+suite's operations; this module decides what goes in and picks the close-ups.
+
+Close-ups ("details") are the product's most detailed regions: squares with
+the most edge energy (gradient magnitude of the luminance) *inside* the
+product — the silhouette's own outline does not count, or every crop would be
+an edge against the background. They must not overlap, so three crops show
+three different things, and they are upscaled to a square a zoom viewer can
+use. The marketplace-specific sizing is done later by
+`marketplaces.render.render_for_marketplace`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from lightbox.studio._common import (
+    F32,
+    alpha_array,
+    as_rgb,
+    as_rgba,
+    box_blur,
+    crop_to_alpha,
+    downscale,
+    erode,
+    luma,
+    rgb_array,
+)
+from lightbox.studio.generative import SceneGenerator, default_generator
+from lightbox.studio.poster import ad_poster
+from lightbox.studio.scene import place_in_scene
+
+#: Number of close-ups and their output side.
+DETAILS = 3
+DETAIL_SIDE = 1600
+#: Long side of the copy the detail search runs on.
+WORK_SIDE = 384
+#: A close-up's side as a fraction of the product's shorter side, tried in
+#: order until three non-overlapping squares fit.
+DETAIL_FRACTIONS = (0.42, 0.34, 0.27, 0.2)
+#: Share of a close-up that must be product (not transparent background).
+MIN_INSIDE = 0.75
+#: Prompt for the lifestyle backdrop when the seller gave no scene.
+LIFESTYLE_PROMPT = "product on a wooden table in a softly lit room"
+
+
+def product_page_assets(
+    studio: Image.Image,
+    cutout: Image.Image,
+    *,
+    headline: str,
+    price: str | None,
+    scene: Image.Image | None = None,
+    generator: SceneGenerator | None = None,
+    detail_side: int = DETAIL_SIDE,
+) -> dict[str, Image.Image]:
+    """Return {"main", "detail_1".."detail_3", "lifestyle", "poster"} RGB images.
+
+    studio: the white main image (`imaging.studio.compose_studio(...).image`).
+    cutout: the product's RGBA cut-out (`...cutout`), at canvas scale.
+    scene: the seller's own lifestyle photo; else `generator` (default: the
+        deterministic procedural backdrop) renders one.
+    Fewer than three details are returned only if the product is too small
+    or too plain to give three distinct close-ups.
+    """
+    cut = crop_to_alpha(as_rgba(cutout))
+    assets: dict[str, Image.Image] = {"main": as_rgb(studio)}
+    for i, box in enumerate(detail_boxes(cut), start=1):
+        assets[f"detail_{i}"] = _detail(cut, box, detail_side)
+    if scene is None:
+        side = max(studio.size)
+        scene = (generator or default_generator()).generate_scene(LIFESTYLE_PROMPT, side)
+    assets["lifestyle"] = place_in_scene(cut, scene)
+    assets["poster"] = ad_poster(studio, headline, price)
+    return assets
+
+
+def detail_boxes(cutout: Image.Image, count: int = DETAILS) -> list[tuple[int, int, int, int]]:
+    """Up to `count` non-overlapping square boxes (full-size pixels) over the
+    product's most detailed regions, most detailed first."""
+    small = downscale(cutout, WORK_SIDE, Image.Resampling.BOX)
+    k = cutout.width / small.width
+    alpha = alpha_array(small)
+    solid = alpha >= 0.98
+    energy = _edge_energy(rgb_array(small), solid)
+    h, w = solid.shape
+    for fraction in DETAIL_FRACTIONS:
+        side = max(8, round(fraction * min(w, h)))
+        if side > min(w, h):
+            continue
+        boxes = _pick(energy, alpha, side, count)
+        if len(boxes) == count:
+            break
+    return [
+        (
+            round(x * k),
+            round(y * k),
+            min(cutout.width, round((x + s) * k)),
+            min(cutout.height, round((y + s) * k)),
+        )
+        for x, y, s in boxes
+    ]
+
+
+def _edge_energy(rgb: np.ndarray, solid: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of luminance, counted only well inside the product."""
+    y = box_blur(luma(rgb), 1)
+    gy, gx = np.gradient(y)
+    inside = erode(solid, 3)
+    return (np.hypot(gx, gy) * inside).astype(F32)
+
+
+def _pick(
+    energy: np.ndarray, alpha: np.ndarray, side: int, count: int
+) -> list[tuple[int, int, int]]:
+    """Greedy: best-scoring window, then the best one not overlapping it, ..."""
+    e_int = _integral(energy)
+    a_int = _integral(alpha)
+    h, w = energy.shape
+    stride = max(1, side // 8)
+    ys = np.arange(0, h - side + 1, stride)
+    xs = np.arange(0, w - side + 1, stride)
+    if ys.size == 0 or xs.size == 0:
+        return []
+    yy, xx = np.meshgrid(ys, xs, indexing="ij")
+
+    def window_sum(table: np.ndarray) -> np.ndarray:
+        return (
+            table[yy + side, xx + side]
+            - table[yy, xx + side]
+            - table[yy + side, xx]
+            + table[yy, xx]
+        )
+
+    score = window_sum(e_int)
+    inside = window_sum(a_int) / (side * side)
+    score = np.where(inside >= MIN_INSIDE, score, -1.0)
+    picked: list[tuple[int, int, int]] = []
+    for _ in range(count):
+        i = int(np.argmax(score))
+        if score.flat[i] <= 0:
+            break
+        y, x = int(yy.flat[i]), int(xx.flat[i])
+        picked.append((x, y, side))
+        overlap = (np.abs(yy - y) < side) & (np.abs(xx - x) < side)
+        score = np.where(overlap, -1.0, score)
+    return picked
+
+
+def _integral(arr: np.ndarray) -> np.ndarray:
+    out = np.zeros((arr.shape[0] + 1, arr.shape[1] + 1), np.float64)
+    out[1:, 1:] = arr.cumsum(0).cumsum(1)
+    return out
+
+
+def _detail(cutout: Image.Image, box: tuple[int, int, int, int], side: int) -> Image.Image:
+    """The box on white, upscaled to `side` square, lightly sharpened.
+
+    Bicubic, not Lanczos, when enlarging: Lanczos rings visibly on the hard
+    edges of labels when a crop is blown up 2-4x.
+    """
+    crop = as_rgb(cutout.crop(box))
+    method = Image.Resampling.BICUBIC if side > crop.width else Image.Resampling.LANCZOS
+    big = crop.resize((side, side), method)
+    return big.filter(
+        ImageFilter.UnsharpMask(radius=max(1.0, side / 1000), percent=40, threshold=2)
+    )

@@ -1,0 +1,98 @@
+"""product_page_assets: main, three close-ups, lifestyle, poster."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from lightbox.studio.asset_set import detail_boxes, product_page_assets
+from lightbox.studio.generative import ProceduralSceneGenerator
+
+
+def _detailed_cutout() -> Image.Image:
+    """A plain blue box (600 x 600) with a fine checker patch top-left and
+    stripes bottom-right: the two places a close-up should go."""
+    arr = np.zeros((600, 600, 4), np.uint8)
+    arr[..., :3] = (60, 110, 190)
+    arr[..., 3] = 255
+    yy, xx = np.mgrid[0:150, 0:150]
+    arr[60:210, 60:210, :3] = np.where((((yy // 6) + (xx // 6)) % 2)[..., None] == 1, 240, 20)
+    arr[420:560, 380:560, :3] = np.where(((np.arange(180) // 5) % 2)[None, :, None] == 1, 230, 30)
+    return Image.fromarray(arr, "RGBA")
+
+
+def _studio(cut: Image.Image) -> Image.Image:
+    canvas = Image.new("RGB", (1000, 1000), "white")
+    canvas.paste(cut, (200, 200), cut)
+    return canvas
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_given_a_cutout_when_details_are_picked_then_they_cover_detailed_parts_without_overlap():
+    cut = _detailed_cutout()
+
+    boxes = detail_boxes(cut)
+
+    assert len(boxes) == 3
+    assert all(b[2] - b[0] == b[3] - b[1] for b in boxes)  # squares
+    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert _overlap(boxes[0], (60, 60, 210, 210))  # the checker: most edges
+    assert _overlap(boxes[1], (380, 420, 560, 560))  # then the stripes
+    third = boxes[2]
+    assert not _overlap(third, (60, 60, 210, 210)) and not _overlap(third, (380, 420, 560, 560))
+
+
+def test_given_a_product_when_the_asset_set_is_built_then_every_asset_is_there_and_sized():
+    cut = _detailed_cutout()
+
+    assets = product_page_assets(
+        _studio(cut), cut, headline="Blue box", price="$9", detail_side=512
+    )
+
+    assert list(assets) == ["main", "detail_1", "detail_2", "detail_3", "lifestyle", "poster"]
+    assert all(img.mode == "RGB" for img in assets.values())
+    assert all(assets[f"detail_{i}"].size == (512, 512) for i in (1, 2, 3))
+    assert assets["main"].size == (1000, 1000)
+    assert assets["poster"].size == (1080, 1350)
+
+
+def test_given_a_seller_scene_when_the_asset_set_is_built_then_the_lifestyle_shot_uses_it():
+    cut = _detailed_cutout()
+    scene = Image.new("RGB", (800, 800), (40, 160, 70))
+
+    assets = product_page_assets(
+        _studio(cut), cut, headline="Blue box", price=None, scene=scene, detail_side=256
+    )
+
+    life = np.asarray(assets["lifestyle"]).astype(int)
+    assert life.shape[:2] == (800, 800)
+    assert tuple(life[5, 5]) == (40, 160, 70)
+
+
+def test_given_no_scene_when_the_asset_set_is_built_then_the_generator_renders_one():
+    calls: list[tuple[str, int]] = []
+
+    class Recording(ProceduralSceneGenerator):
+        def generate_scene(self, prompt: str, size: int) -> Image.Image:
+            calls.append((prompt, size))
+            return Image.new("RGB", (size, size), (200, 40, 200))
+
+    cut = _detailed_cutout()
+    assets = product_page_assets(
+        _studio(cut), cut, headline="Blue box", price=None, generator=Recording(), detail_side=256
+    )
+
+    assert calls and calls[0][1] == 1000
+    assert tuple(np.asarray(assets["lifestyle"])[5, 5]) == (200, 40, 200)
+
+
+def test_given_a_tiny_plain_product_when_details_are_picked_then_no_crop_leaves_the_product():
+    cut = Image.new("RGBA", (120, 40), (90, 90, 90, 255))
+    ImageDraw.Draw(cut).rectangle((0, 0, 119, 39), outline=(0, 0, 0, 0))
+
+    boxes = detail_boxes(cut)
+
+    assert all(0 <= b[0] < b[2] <= 120 and 0 <= b[1] < b[3] <= 40 for b in boxes)
