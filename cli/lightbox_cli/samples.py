@@ -1525,6 +1525,7 @@ def generate_samples(out_dir: Path) -> list[SampleSpec]:
     _borderline_photos(w)
     _bad_photo(w)
     _broken_files(w, good)
+    _studio_suite(w)
     return w.specs
 
 
@@ -1841,4 +1842,120 @@ def _broken_files(w: _Writer, good: dict[str, Image.Image]) -> None:
         "quarantine",
         "Good photo, but product.json violates the schema (category 'skincare', marketplace "
         "'walmart'): quarantined with a metadata reason.",
+    )
+
+
+# --- studio suite --------------------------------------------------------------------
+
+
+def tee_points(neck_depth: float = 0.08, neck_half: float = 0.08) -> list[tuple[float, float]]:
+    """A T-shirt silhouette (0..1 frame coordinates) whose neckline dips ``neck_depth``."""
+    left = [(0.5 - neck_half, 0.12), (0.24, 0.17), (0.10, 0.34), (0.19, 0.42), (0.28, 0.33)]
+    left.append((0.28, 0.88))
+    right = [(0.72, 0.88), (0.72, 0.33), (0.81, 0.42), (0.90, 0.34), (0.76, 0.17)]
+    right.append((0.5 + neck_half, 0.12))
+    t = np.linspace(0.0, np.pi, 24)
+    neck = [(0.5 + neck_half * np.cos(a), 0.12 + neck_depth * np.sin(a)) for a in t]
+    return left + right + neck[1:-1]
+
+
+def _render_tee(
+    rng: np.random.Generator, *, inner: bool = False, width: int = 1800, height: int = 2000
+) -> _Canvas:
+    """A cotton tee shot flat-on against the sweep (mannequin removed: a hollow neck),
+    or its inside back with a white neck label for the ghost-mannequin composite."""
+    canvas = _studio_sweep(width, height, **_WHITE_SWEEP)
+    box = (int(width * 0.05), int(height * 0.04), int(width * 0.95), int(height * 0.96))
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    points = tee_points(neck_depth=0.02 if inner else 0.08)
+    _soft_shadow(canvas, [(width * 0.52, box[1] + bh * 0.9, bw * 0.3, bh * 0.03, 0.45, bw * 0.03)])
+    ss = 3
+    big = Image.new("L", (bw * ss, bh * ss), 0)
+    ImageDraw.Draw(big).polygon([(x * bw * ss, y * bh * ss) for x, y in points], fill=255)
+    cover = np.asarray(big.resize((bw, bh), Image.Resampling.BOX), dtype=F32) / 255.0
+    ys, xs = np.mgrid[0:bh, 0:bw].astype(F32)
+    folds = 0.07 * np.sin((xs * 0.8 + ys) / bw * 19.0) + 0.05 * np.sin((xs - 0.6 * ys) / bw * 31.0)
+    side = -0.12 * ((xs / bw - 0.5) * 2) ** 2 + 0.06 * (1 - ys / bh)
+    weave = _texture_noise(rng, (bh, bw), blur=0.6, amp=0.02)
+    base = np.array((30, 52, 96) if not inner else (24, 42, 80), dtype=F32)
+    colour = base[None, None, :] * (1.0 + folds + side + weave)[..., None]
+    if inner:
+        lx0, ly0, lx1, ly1 = int(0.46 * bw), int(0.15 * bh), int(0.54 * bw), int(0.2 * bh)
+        colour[ly0:ly1, lx0:lx1] = (236, 234, 228)
+    canvas.paint(box, colour, cover)
+    return canvas
+
+
+def _logo() -> Image.Image:
+    """The seller's print: a two-colour badge with text, transparent around it."""
+    size = 900
+    logo = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(logo)
+    draw.ellipse((40, 40, size - 40, size - 40), fill=(238, 170, 40, 255))
+    draw.ellipse((120, 120, size - 120, size - 120), fill=(250, 246, 236, 255))
+    draw.polygon([(450, 210), (640, 600), (260, 600)], fill=(196, 64, 40, 255))
+    draw.text((450, 700), "NORD", fill=(30, 52, 96, 255), anchor="mm", font=_font(150))
+    return logo
+
+
+def _tinted(image: Image.Image, gains: tuple[float, float, float], gamma: float) -> Image.Image:
+    pixels = np.asarray(image, dtype=F32) / 255.0
+    pixels = np.power(np.clip(pixels * np.asarray(gains, dtype=F32), 0, 1), gamma)
+    return Image.fromarray((pixels * 255 + 0.5).astype(np.uint8))
+
+
+def _studio_suite(w: _Writer) -> None:
+    """Uploads that ask for every studio extra (assets sit in the SKU's assets/ folder)."""
+    sku = "MUG-RED-001"
+    folder = w.root / "acme-home" / sku
+    product = json.loads((folder / "product.json").read_text(encoding="utf-8"))
+    product["price"] = 18.5
+    product["extras"] = {
+        "lookalike": {"reference": "assets/brand-look.jpg"},
+        "group_shot": {"photos": ["assets/mug-blue.jpg", "assets/mug-green.jpg"]},
+        "scene": {},
+        "ad_poster": {"headline": "The everyday mug, in glossy red", "price": "$18.50"},
+        "asset_set": {"price": "$18.50"},
+    }
+    w.folder("acme-home", sku, product)
+    assets = folder / "assets"
+    assets.mkdir(exist_ok=True)
+    for name, colour in (("mug-blue", (24, 70, 150)), ("mug-green", (40, 110, 64))):
+        other = _finish(_render_mug(_rng(name), colour=colour), _rng(name + "/camera"))
+        _save_jpeg(other, assets / f"{name}.jpg")
+    # The seller's brand look: a warm, slightly low-key shoot of another product.
+    look = _finish(_render_jar(_rng("brand-look")), _rng("brand-look/camera"), vignette=0.3)
+    _save_jpeg(_tinted(look, (1.08, 0.98, 0.8), 1.15), assets / "brand-look.jpg")
+
+    sku = "TEE-NAVY-M"
+    folder = w.folder(
+        "atelier-nord",
+        sku,
+        {
+            **_product(
+                "Organic cotton crew-neck tee, navy",
+                "fashion",
+                {"colour": "navy", "material": "organic cotton", "size": "M"},
+                ["amazon", "shopify"],
+            ),
+            "price": 29.0,
+            "extras": {
+                "ghost_mannequin": {"inner": "assets/inner-back.jpg"},
+                "mockup": {"graphic": "assets/nord-badge.png"},
+                "ad_poster": {"headline": "Organic cotton tee", "price": "$29"},
+            },
+        },
+    )
+    tee = _finish(_render_tee(_rng(sku)), _rng(sku + "/camera"))
+    _save_jpeg(tee, folder / "tee-front.jpg")
+    assets = folder / "assets"
+    assets.mkdir(exist_ok=True)
+    inner = _finish(_render_tee(_rng(sku + "/inner"), inner=True), _rng(sku + "/inner/camera"))
+    _save_jpeg(inner, assets / "inner-back.jpg")
+    _logo().save(assets / "nord-badge.png", optimize=True)
+    w.add(
+        folder / "tee-front.jpg",
+        sku,
+        "publish",
+        "Flat-on tee with a hollow neck; asks for a ghost mannequin, a print mockup and a poster.",
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
+from lightbox_cli.samples import tee_points
+
 F32 = np.float32
 
 
@@ -22,32 +24,9 @@ def polygon_alpha(
     return np.asarray(big.resize(size, Image.Resampling.BOX), F32) / 255.0
 
 
-def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int = 24):
-    t = np.linspace(a0, a1, n)
-    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in t]
-
-
 def shirt_points(neck_depth: float = 0.08, neck_half: float = 0.08) -> list[tuple[float, float]]:
     """A T-shirt silhouette whose neckline dips `neck_depth` below the neck points."""
-    left = [
-        (0.5 - neck_half, 0.12),
-        (0.24, 0.17),
-        (0.10, 0.34),
-        (0.19, 0.42),
-        (0.28, 0.33),
-        (0.28, 0.88),
-    ]
-    right = [
-        (0.72, 0.88),
-        (0.72, 0.33),
-        (0.81, 0.42),
-        (0.90, 0.34),
-        (0.76, 0.17),
-        (0.5 + neck_half, 0.12),
-    ]
-    # neckline from the right neck point down through the centre back to the left one
-    neck = _arc(0.5, 0.12, neck_half, neck_depth, 0.0, np.pi)
-    return left + right + neck[1:-1]
+    return tee_points(neck_depth, neck_half)
 
 
 def _fabric(size: tuple[int, int], colour: tuple[int, int, int], seed: int) -> np.ndarray:
