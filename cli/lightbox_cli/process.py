@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lightbox.adapters.dynamodb import DynamoReviewStore
-from lightbox.keys import PRODUCT_FILE, execution_name, parse_photo_key
+from lightbox.keys import ASSETS_DIR, PRODUCT_FILE, execution_name, parse_photo_key
 from lightbox_cli.context import StackContext
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -75,6 +75,8 @@ def collect_inputs(paths: Sequence[Path], seller: str | None) -> list[tuple[Path
     for file in files:
         if file.name == PRODUCT_FILE or file.name.startswith("."):
             continue
+        if file.parent.name == ASSETS_DIR:
+            continue  # studio-extra inputs: uploaded with their SKU's product.json
         owner = seller or _segment(file.parent.parent.name or "local")
         sku = _segment(file.parent.name or "item")
         pairs.append((file, f"incoming/{owner}/{sku}/{_segment(file.name)}"))
@@ -83,29 +85,48 @@ def collect_inputs(paths: Sequence[Path], seller: str | None) -> list[tuple[Path
     return pairs
 
 
+def _content_type(file: Path) -> str:
+    if file.suffix.lower() == ".json":
+        return "application/json"
+    return _CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream")
+
+
+def supporting_files(folder: Path, folder_key: str) -> list[tuple[Path, str]]:
+    """A SKU folder's product.json and assets/ files, with their S3 keys."""
+    found = []
+    if (folder / PRODUCT_FILE).is_file():
+        found.append((folder / PRODUCT_FILE, f"{folder_key}/{PRODUCT_FILE}"))
+    assets = folder / ASSETS_DIR
+    if assets.is_dir():
+        for file in sorted(p for p in assets.iterdir() if p.is_file()):
+            if not file.name.startswith("."):
+                found.append((file, f"{folder_key}/{ASSETS_DIR}/{_segment(file.name)}"))
+    return found
+
+
 def upload(ctx: StackContext, pairs: Iterable[tuple[Path, str]]) -> list[Item]:
     s3 = ctx.client("s3")
     bucket = ctx.outputs["BucketName"]
     items: list[Item] = []
-    seen_products: set[str] = set()
+    seen_folders: set[str] = set()
     for file, key in pairs:
-        product = file.parent / PRODUCT_FILE
-        product_key = key.rsplit("/", 1)[0] + f"/{PRODUCT_FILE}"
-        # product.json first: the photo's run reads it during validation.
-        if product.exists() and product_key not in seen_products:
-            s3.put_object(
-                Bucket=bucket,
-                Key=product_key,
-                Body=product.read_bytes(),
-                ContentType="application/json",
-            )
-            seen_products.add(product_key)
+        folder_key = key.rsplit("/", 1)[0]
+        # product.json and assets/ first: the photo's run reads them.
+        if folder_key not in seen_folders:
+            seen_folders.add(folder_key)
+            for extra_file, extra_key in supporting_files(file.parent, folder_key):
+                s3.put_object(
+                    Bucket=bucket,
+                    Key=extra_key,
+                    Body=extra_file.read_bytes(),
+                    ContentType=_content_type(extra_file),
+                )
         body = file.read_bytes()
         put = s3.put_object(
             Bucket=bucket,
             Key=key,
             Body=body,
-            ContentType=_CONTENT_TYPES.get(file.suffix.lower(), "application/octet-stream"),
+            ContentType=_content_type(file),
         )
         version = put.get("VersionId")
         etag = put["ETag"].strip('"')

@@ -26,6 +26,23 @@ def test_given_seller_sku_folders_when_collected_then_keys_follow_the_upload_con
     ]
 
 
+def test_given_assets_folder_when_collected_then_assets_are_supporting_files_not_photos(tmp_path):
+    from lightbox_cli.process import supporting_files
+
+    photo = _touch(tmp_path / "acme" / "TEE-1" / "front.jpg")
+    _touch(tmp_path / "acme" / "TEE-1" / "product.json", b"{}")
+    _touch(tmp_path / "acme" / "TEE-1" / "assets" / "inner back.jpg")
+
+    pairs = collect_inputs([tmp_path], seller=None)
+    extras = supporting_files(photo.parent, "incoming/acme/TEE-1")
+
+    assert [key for _, key in pairs] == ["incoming/acme/TEE-1/front.jpg"]
+    assert [key for _, key in extras] == [
+        "incoming/acme/TEE-1/product.json",
+        "incoming/acme/TEE-1/assets/inner back.jpg",
+    ]
+
+
 def test_given_explicit_seller_when_collected_then_it_overrides_folder_names(tmp_path):
     photo = _touch(tmp_path / "x" / "SKU9" / "a.jpg")
     assert collect_inputs([photo], seller="shop7") == [(photo, "incoming/shop7/SKU9/a.jpg")]
