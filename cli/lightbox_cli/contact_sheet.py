@@ -63,6 +63,9 @@ def render_contact_sheet(items: list[dict[str, Any]], title: str, base: Path | N
         main = [outputs[m] for m in MARKETPLACES if m in outputs]
         after_path = main[0] if main else None
         extras = {k: v for k, v in outputs.items() if k not in MARKETPLACES}
+        # The product-page asset set repeats per marketplace: show one marketplace's.
+        sized = sorted({k.split("/", 1)[0] for k in extras if "/" in k})
+        extras = {k: v for k, v in extras.items() if "/" not in k or k.startswith(f"{sized[0]}/")}
         strip = "".join(
             f'<figure class="extra"><img alt="{html.escape(label)}" '
             f'src="{thumbnail_data_uri(path, 160)}"><figcaption>{html.escape(label)}</figcaption>'
