@@ -4,6 +4,11 @@
 `review`: at or above this (and below `auto`) a person decides; below, reject.
 Reflective or high-value categories are stricter because a wrong auto-publish
 costs more there (returns, brand complaints).
+
+The built-in values live in the category presets (`lightbox/presets/<category>.json`,
+`thresholds`), the one place each category's numbers are kept; this module
+derives `DEFAULT_THRESHOLDS` from them. At run time a stack's config table
+(versioned items, e.g. from calibration) takes precedence over them.
 """
 
 from __future__ import annotations
@@ -14,16 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lightbox.models.pipeline import Thresholds
+from lightbox.presets import catalogue
 
 BUILTIN_VERSION = "builtin"
+#: category -> {"auto": ..., "review": ...}, plain JSON-able (the CLI publishes
+#: it as the first config version).
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
-    "general": {"auto": 0.80, "review": 0.50},
-    "electronics": {"auto": 0.80, "review": 0.50},
-    "cosmetics": {"auto": 0.82, "review": 0.52},
-    "fashion": {"auto": 0.80, "review": 0.50},
-    "jewellery": {"auto": 0.88, "review": 0.60},
-    "home_decor": {"auto": 0.78, "review": 0.48},
-    "beverages": {"auto": 0.80, "review": 0.50},
+    name: preset.thresholds.model_dump() for name, preset in catalogue().items()
 }
 
 
