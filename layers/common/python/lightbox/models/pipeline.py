@@ -87,6 +87,9 @@ class StudioOutput(_State):
     cutout_key: str
     fill_ratio: float
     background_purity: float
+    styled_key: str = ""  # the category's optional coloured/gradient backdrop
+    look: str = "general"
+    specular_fraction: float = 0.0
 
 
 class ComplianceOutput(_State):

@@ -74,9 +74,14 @@ def _facts(listing: dict, bucket: str) -> ListingFacts:
 
 
 def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> dict[str, str]:
-    """Studio extras go next to the listing: marketplace-sized assets under that
-    marketplace, the rest under published/studio/."""
+    """Studio extras (and the category's styled image) go next to the listing:
+    marketplace-sized assets under that marketplace, the rest under published/studio/."""
     published: dict[str, str] = {}
+    studio_dir = f"published/studio/{photo_key.seller}/{photo_key.sku}/{photo_key.stem}"
+    if state.studio and state.studio.styled_key:
+        target = f"{studio_dir}/styled.{state.studio.styled_key.rsplit('.', 1)[-1]}"
+        deps.objects.copy(state.studio.styled_key, target)
+        published["styled"] = target
     for extra in state.extras or []:
         for label, key in extra.outputs.items() if extra.ok else ():
             name = key.rsplit("/", 1)[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from lightbox.imaging.codec import decode, encode_intermediate, encode_png
-from lightbox.imaging.studio import compose_studio
+from lightbox.imaging.studio import compose_studio, styled_variant
 from lightbox.keys import parse_photo_key
 from lightbox.marketplaces.compliance import check_compliance
 from lightbox.marketplaces.render import render_for_marketplace
@@ -19,6 +19,7 @@ from lightbox.models.pipeline import (
 )
 from lightbox.models.product import Marketplace
 from lightbox.pipeline.deps import Deps
+from lightbox.presets import get_preset
 
 
 class RenderRequest(BaseModel):
@@ -36,7 +37,9 @@ def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
         raise ValueError("enhance needs the validated photo and its analysis")
     working = decode(deps.objects.get_bytes(state.validation.working_key))
     mask = decode(deps.objects.get_bytes(state.analysis.segment.mask_key))
-    result = compose_studio(working, mask)
+    category = state.validation.product.category
+    preset = get_preset(category)
+    result = compose_studio(working, mask, look=preset.look)
     prefix = f"work/{state.execution.name}"
     data, content_type, extension = encode_intermediate(result.image)
     studio_key = f"{prefix}/studio.{extension}"
@@ -46,11 +49,20 @@ def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
     if state.validation.extras:
         cutout_key = f"{prefix}/cutout.png"
         deps.objects.put_bytes(cutout_key, encode_png(result.cutout), "image/png")
+    styled_key = ""
+    if preset.styled_background is not None:
+        styled = styled_variant(result, preset.styled_background)
+        data, content_type, extension = encode_intermediate(styled)
+        styled_key = f"{prefix}/styled.{extension}"
+        deps.objects.put_bytes(styled_key, data, content_type)
     return StudioOutput(
         studio_key=studio_key,
         cutout_key=cutout_key,
         fill_ratio=round(result.fill_ratio, 4),
         background_purity=round(result.background_purity, 4),
+        styled_key=styled_key,
+        look=preset.category,
+        specular_fraction=round(float(result.adjustments.get("specular_fraction", 0.0)), 4),
     )
 
 

@@ -11,8 +11,9 @@ from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.imaging.codec import encode_intermediate
 from lightbox.limits import MAX_UPLOAD_BYTES
 from lightbox.models.pipeline import PipelineState, ValidationOutput
-from lightbox.models.product import ProductMetadata
+from lightbox.models.product import ProductMetadata, StudioExtras
 from lightbox.pipeline.deps import Deps
+from lightbox.presets import get_preset
 from lightbox.validation.photo import inspect_photo
 
 
@@ -39,6 +40,18 @@ def _load_product(deps: Deps, key: str) -> tuple[ProductMetadata | None, str, st
             for err in exc.errors()[:5]
         )
         return None, "product.json", f"product.json does not match the schema ({problems})"
+
+
+def _with_category_defaults(product: ProductMetadata) -> ProductMetadata:
+    """Fields the seller left out take the category preset's defaults (marketplaces,
+    asset-free extras); anything the seller wrote wins."""
+    preset = get_preset(product.category)
+    updates: dict = {}
+    if "marketplaces" not in product.model_fields_set:
+        updates["marketplaces"] = list(preset.default_marketplaces)
+    if "extras" not in product.model_fields_set and preset.default_extras:
+        updates["extras"] = StudioExtras.model_validate({n: {} for n in preset.default_extras})
+    return product.model_copy(update=updates) if updates else product
 
 
 def _first_seen(deps: Deps, seller: str, sha: str, key: str) -> str | None:
@@ -86,6 +99,8 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
     product, source, problem = _load_product(
         deps, f"incoming/{photo.seller}/{photo.sku}/product.json"
     )
+    if product is not None:
+        product = _with_category_defaults(product)
     if product is None:
         return _refused(
             problem + ". Fix product.json and upload the photo again.", product_source=source
