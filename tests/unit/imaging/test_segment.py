@@ -1,138 +1,74 @@
-"""Product segmentation on synthetic product photos with known ground truth."""
+"""Product segmentation on synthetic product photos with known ground truth.
+
+Most behaviour is checked twice: with the u2netp model (the normal path) and
+with the model file missing (the classical fallback), since a deployment
+without the model must still produce usable masks.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from lightbox.imaging import u2net
 from lightbox.imaging.segment import SegmentResult, label, segment_foreground
+from support.segment_scenes import (
+    bottle_scene,
+    dark_on_dark_scene,
+    iou,
+    product_on_cloth_scene,
+    sweep,
+    to_image,
+    white_mug_scene,
+)
 
-# ---------------------------------------------------------------- synthetic scenes
-
-
-def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    return x, y
-
-
-def _sweep(h: int, w: int, top: float, bottom: float, seed: int = 0) -> np.ndarray:
-    """A studio paper sweep: vertical gradient, vignette, warm cast, sensor noise."""
-    x, y = _grid(h, w)
-    v = top + (bottom - top) * y / h
-    v -= 14 * (((x - w / 2) / (w / 2)) ** 2 + ((y - h / 2) / (h / 2)) ** 2) / 2
-    img = np.repeat(v[..., None], 3, axis=2) + np.array([3, 0, -4], np.float32)
-    return img + np.random.default_rng(seed).normal(0, 1.5, img.shape)
+METHOD = {"model": "u2netp+classical", "fallback": "classical"}
 
 
-def _shaded(mask: np.ndarray, colour: tuple[int, int, int], x: np.ndarray) -> np.ndarray:
-    """Cylinder shading across the mask's width: lit left, darker right edge."""
-    xs = x[mask]
-    t = np.clip((x - xs.min()) / max(xs.max() - xs.min(), 1), 0, 1)
-    nx = 2 * t - 1
-    shade = 0.62 + 0.40 * np.clip(-0.45 * nx + 0.89 * np.sqrt(np.clip(1 - nx**2, 0, 1)), 0, 1)
-    return np.array(colour, np.float32) * shade[..., None]
-
-
-def _to_image(arr: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
-
-
-def bottle_scene(w: int = 1200, h: int = 900, cx: float = 600) -> tuple[Image.Image, np.ndarray]:
-    """An amber bottle with a contact shadow on a light gradient sweep."""
-    x, y = _grid(h, w)
-    img = _sweep(h, w, 228, 246)
-    base_y = 0.85 * h
-    shadow = np.clip(1 - (((x - cx) / (0.17 * w)) ** 2 + ((y - base_y) / (0.025 * h)) ** 2), 0, 1)
-    img *= (1 - 0.28 * shadow**1.5)[..., None]
-    body = (np.abs(x - cx) <= 0.11 * w) & (y >= 0.40 * h) & (y <= base_y)
-    shoulder = ((x - cx) / (0.11 * w)) ** 2 + ((y - 0.40 * h) / (0.12 * h)) ** 2 <= 1
-    neck = (np.abs(x - cx) <= 0.035 * w) & (y >= 0.12 * h) & (y <= 0.40 * h)
-    gt = body | shoulder | neck
-    colour = _shaded(gt, (170, 85, 25), x)
-    img = np.where(gt[..., None], colour, img)
-    return _to_image(img), gt
-
-
-def white_mug_scene(w: int = 1200, h: int = 900) -> tuple[Image.Image, np.ndarray, np.ndarray]:
-    """A white mug with a specular highlight and a handle, on a bright sweep.
-
-    Returns the photo, the ground-truth mask (handle hole excluded) and the
-    highlight's pixels.
-    """
-    x, y = _grid(h, w)
-    img = _sweep(h, w, 248, 254)
-    x0, x1, y0, y1 = 0.33 * w, 0.62 * w, 0.28 * h, 0.78 * h
-    body = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-    hx, hy = x1, 0.52 * h
-    outer = ((x - hx) / (0.11 * w)) ** 2 + ((y - hy) / (0.15 * h)) ** 2 <= 1
-    inner = ((x - hx) / (0.065 * w)) ** 2 + ((y - hy) / (0.095 * h)) ** 2 <= 1
-    handle = outer & ~inner & (x > x1 - 2)
-    gt = body | handle
-    colour = _shaded(body, (232, 232, 228), x)
-    colour = np.where(handle[..., None], np.array([200, 200, 196], np.float32), colour)
-    highlight = body & (np.abs(x - (x0 + 0.3 * (x1 - x0))) <= 0.012 * w) & (y > y0 + 0.05 * h)
-    highlight &= y < y1 - 0.05 * h
-    colour = np.where(highlight[..., None], 255.0, colour)
-    img = np.where(gt[..., None], colour, img)
-    return _to_image(img), gt, highlight
-
-
-def dark_on_dark_scene(w: int = 960, h: int = 720) -> tuple[Image.Image, np.ndarray]:
-    """A black notebook on a dark blue woven cloth: the low-contrast failure case."""
-    rng = np.random.default_rng(2)
-    x, y = _grid(h, w)
-    weave = np.sin(x * 0.9)[..., None] * np.sin(y * 0.9)[..., None]
-    cloth = np.array([28, 30, 44], np.float32) + 6 * weave + rng.normal(0, 5, (h, w, 3))
-    cloth += 8 * np.sin(y / 70)[..., None]
-    gt = (x > 0.32 * w) & (x < 0.68 * w) & (y > 0.25 * h) & (y < 0.78 * h)
-    book = np.array([26, 27, 33], np.float32) + rng.normal(0, 4, (h, w, 3))
-    return _to_image(np.where(gt[..., None], book, cloth)), gt
-
-
-def product_on_cloth_scene(w: int = 1200, h: int = 900) -> tuple[Image.Image, np.ndarray]:
-    """A yellow tin on a blue cloth with a soft fold shading: not a white sweep."""
-    rng = np.random.default_rng(3)
-    x, y = _grid(h, w)
-    cloth = np.array([40, 70, 150], np.float32) + 10 * np.sin(y / 150)[..., None]
-    cloth = cloth + rng.normal(0, 4, (h, w, 3))
-    gt = ((x - 0.5 * w) / (0.16 * w)) ** 2 + ((y - 0.5 * h) / (0.3 * h)) ** 4 <= 1
-    colour = _shaded(gt, (235, 200, 60), x)
-    return _to_image(np.where(gt[..., None], colour, cloth)), gt
-
-
-def _iou(mask: Image.Image, gt: np.ndarray) -> float:
-    m = np.asarray(mask) >= 128
-    return float((m & gt).sum() / (m | gt).sum())
+@pytest.fixture(params=["model", "fallback"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Run the test with the built model, then with its file missing."""
+    if request.param == "fallback":
+        monkeypatch.setattr(u2net, "MODEL_PATH", tmp_path / "missing" / "u2netp.onnx")
+    return request.param
 
 
 # ------------------------------------------------------------------------- tests
 
 
-def test_given_a_coloured_bottle_on_a_gradient_sweep_when_segmented_then_mask_matches_shape():
+def test_given_a_coloured_bottle_on_a_gradient_sweep_when_segmented_then_mask_matches_shape(
+    mode: str,
+):
     photo, gt = bottle_scene()
 
     result = segment_foreground(photo)
 
     assert isinstance(result, SegmentResult)
-    assert result.method == "classical"
+    assert result.method == METHOD[mode]
     assert result.mask.mode == "L" and result.mask.size == photo.size
-    assert _iou(result.mask, gt) >= 0.9
+    assert iou(result.mask, gt) >= 0.9
     assert result.confidence >= 0.8
 
 
-def test_given_a_product_on_a_coloured_cloth_when_segmented_then_the_cloth_is_background():
+def test_given_a_product_on_a_coloured_cloth_when_segmented_then_the_cloth_is_background(
+    mode: str,
+):
     photo, gt = product_on_cloth_scene()
 
     result = segment_foreground(photo)
 
-    assert _iou(result.mask, gt) >= 0.95
+    assert iou(result.mask, gt) >= 0.95
     assert result.confidence >= 0.8
 
 
-def test_given_a_contact_shadow_under_a_coloured_product_when_segmented_then_shadow_is_background():
+def test_given_a_contact_shadow_under_a_coloured_product_when_segmented_then_shadow_is_background(
+    mode: str,
+):
     photo, gt = bottle_scene()
     h, w = gt.shape
     below_base = np.zeros_like(gt)
@@ -143,7 +79,7 @@ def test_given_a_contact_shadow_under_a_coloured_product_when_segmented_then_sha
     assert (np.asarray(result.mask)[below_base] < 128).mean() >= 0.95
 
 
-def test_given_the_result_when_inspected_then_bbox_and_coverage_describe_the_mask():
+def test_given_the_result_when_inspected_then_bbox_and_coverage_describe_the_mask(mode: str):
     photo, gt = bottle_scene()
 
     result = segment_foreground(photo)
@@ -155,7 +91,7 @@ def test_given_the_result_when_inspected_then_bbox_and_coverage_describe_the_mas
     assert result.coverage == pytest.approx(gt.mean(), abs=0.01)
 
 
-def test_given_a_product_edge_when_segmented_then_alpha_is_soft_not_binary():
+def test_given_a_product_edge_when_segmented_then_alpha_is_soft_not_binary(mode: str):
     photo, _ = bottle_scene()
 
     values = np.asarray(segment_foreground(photo).mask)
@@ -165,17 +101,17 @@ def test_given_a_product_edge_when_segmented_then_alpha_is_soft_not_binary():
     assert partial < 0.01 * values.size  # soft only along the outline
 
 
-def test_given_a_white_mug_with_a_highlight_when_segmented_then_the_highlight_is_kept():
+def test_given_a_white_mug_with_a_highlight_when_segmented_then_the_highlight_is_kept(mode: str):
     photo, gt, highlight = white_mug_scene()
 
     result = segment_foreground(photo)
 
     mask = np.asarray(result.mask)
     assert (mask[highlight] >= 128).mean() >= 0.99
-    assert _iou(result.mask, gt) >= 0.9
+    assert iou(result.mask, gt) >= 0.9
 
 
-def test_given_a_mug_handle_when_segmented_then_the_hole_inside_it_is_background():
+def test_given_a_mug_handle_when_segmented_then_the_hole_inside_it_is_background(mode: str):
     photo, gt, _ = white_mug_scene()
     h, w = gt.shape
     hole = np.zeros_like(gt)
@@ -187,7 +123,7 @@ def test_given_a_mug_handle_when_segmented_then_the_hole_inside_it_is_background
     assert (np.asarray(result.mask)[hole] < 128).mean() >= 0.95
 
 
-def test_given_a_dark_product_on_dark_cloth_when_segmented_then_confidence_is_low():
+def test_given_a_dark_product_on_dark_cloth_when_segmented_then_confidence_is_low(mode: str):
     easy, _ = bottle_scene()
     hard, _ = dark_on_dark_scene()
 
@@ -199,7 +135,7 @@ def test_given_a_dark_product_on_dark_cloth_when_segmented_then_confidence_is_lo
     assert hard_result.signals["contrast_ratio"] < 1.5
 
 
-def test_given_a_product_cut_off_by_the_frame_when_segmented_then_confidence_drops():
+def test_given_a_product_cut_off_by_the_frame_when_segmented_then_confidence_drops(mode: str):
     centred, _ = bottle_scene()
     cut, _ = bottle_scene(cx=40)  # half the bottle is outside the frame
 
@@ -210,8 +146,8 @@ def test_given_a_product_cut_off_by_the_frame_when_segmented_then_confidence_dro
     assert cut_result.confidence < centred_result.confidence
 
 
-def test_given_an_empty_backdrop_when_segmented_then_there_is_no_product():
-    photo = _to_image(_sweep(600, 800, 230, 245))
+def test_given_an_empty_backdrop_when_segmented_then_there_is_no_product(mode: str):
+    photo = to_image(sweep(600, 800, 230, 245))
 
     result = segment_foreground(photo)
 
@@ -234,22 +170,113 @@ def test_given_an_rgba_cutout_when_segmented_then_its_alpha_is_the_mask():
     assert result.confidence >= 0.9
 
 
-def test_given_an_rgba_file_that_is_fully_opaque_when_segmented_then_the_pixels_decide():
+def test_given_an_rgba_file_that_is_fully_opaque_when_segmented_then_the_pixels_decide(
+    mode: str,
+):
     photo, gt = bottle_scene()
     opaque = photo.convert("RGBA")  # alpha 255 everywhere: not a cut-out
 
     result = segment_foreground(opaque)
 
-    assert result.method == "classical"
-    assert _iou(result.mask, gt) >= 0.9
+    assert result.method == METHOD[mode]
+    assert iou(result.mask, gt) >= 0.9
 
 
-def test_given_a_greyscale_photo_when_segmented_then_it_still_works():
+def test_given_a_greyscale_photo_when_segmented_then_it_still_works(mode: str):
     photo, gt = bottle_scene()
 
     result = segment_foreground(photo.convert("L"))
 
-    assert _iou(result.mask, gt) >= 0.85
+    assert iou(result.mask, gt) >= 0.85
+
+
+# ----------------------------------------------------------- model and fallback
+
+
+def test_given_no_model_file_when_segmented_then_classical_is_used_and_the_reason_is_logged(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    missing = tmp_path / "models" / "u2netp.onnx"
+    monkeypatch.setattr(u2net, "MODEL_PATH", missing)
+    photo, gt = bottle_scene()
+
+    with caplog.at_level(logging.WARNING, logger="lightbox.imaging.segment"):
+        result = segment_foreground(photo)
+
+    assert result.method == "classical"
+    assert result.signals["model_used"] == 0.0
+    assert str(missing) in caplog.text and "make install" in caplog.text
+    assert iou(result.mask, gt) >= 0.9
+
+
+def test_given_a_corrupt_model_file_when_segmented_then_classical_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    broken = tmp_path / "u2netp.onnx"
+    broken.write_bytes(b"truncated download")
+    monkeypatch.setattr(u2net, "MODEL_PATH", broken)
+
+    result = segment_foreground(bottle_scene()[0])
+
+    assert result.method == "classical"
+    assert result.signals["model_used"] == 0.0
+
+
+def test_given_the_model_when_segmented_then_both_methods_ran_and_agree_on_an_easy_photo():
+    photo, _ = bottle_scene()
+
+    result = segment_foreground(photo)
+
+    assert result.signals["model_used"] == 1.0
+    assert result.signals["agreement_iou"] >= 0.95
+    assert result.confidence >= 0.9
+
+
+def _partial_model(gt: np.ndarray, keep_rows: float):
+    """A stand-in for u2net.probability that finds only the top of the product.
+
+    That is how u2netp failed on a black notebook on dark cloth (it kept the
+    elastic band): a confident, clean, but partial mask.
+    """
+
+    def probability(rgb: Image.Image, path: Path | None = None) -> tuple[np.ndarray, float]:
+        part = gt.copy()
+        part[int(keep_rows * gt.shape[0]) :] = False
+        small = Image.fromarray(part.astype(np.uint8) * 255).resize(rgb.size)
+        return np.asarray(small, np.float32) / 255.0, 1.0
+
+    return probability
+
+
+def test_given_a_model_that_keeps_only_part_of_the_product_when_segmented_then_agreement_drops(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    photo, gt = bottle_scene()
+    honest = segment_foreground(photo)
+    monkeypatch.setattr(u2net, "probability", _partial_model(gt, keep_rows=0.4))
+
+    result = segment_foreground(photo)
+
+    assert result.method == "u2netp+classical"
+    assert result.signals["agreement_iou"] < 0.3
+    assert result.signals["agreement"] < 0.6
+    assert result.confidence < 0.5  # below every category's review threshold
+    assert result.confidence < honest.confidence - 0.5
+    # The body the model missed has its crisp outline around it, so the
+    # classical mask wins that dispute: the mask is still the whole bottle.
+    assert iou(result.mask, gt) >= 0.9
+
+
+def test_given_a_dark_product_the_model_finds_alone_when_segmented_then_confidence_stays_low():
+    # u2netp outlines this synthetic notebook well, but the photo cannot confirm
+    # it: the classical method sees nothing and the colours barely differ.
+    photo, gt = dark_on_dark_scene()
+
+    result = segment_foreground(photo)
+
+    assert iou(result.mask, gt) >= 0.9  # the mask itself is fine...
+    assert result.signals["agreement_iou"] < 0.2
+    assert result.confidence <= 0.3  # ...but nothing corroborates it
 
 
 # ---------------------------------------------------------------- labelling helper
