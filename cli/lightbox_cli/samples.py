@@ -1610,8 +1610,9 @@ def _good_photos(w: _Writer) -> dict[str, Image.Image]:
     w.add(
         folder / "sneaker-side.jpg",
         sku,
-        "publish",
-        "Stored 1600 × 2400 with EXIF orientation 6: upright it is a 2400 × 1600 side view.",
+        "review",
+        "Stored 1600 × 2400 with EXIF orientation 6 (upright a 2400 × 1600 side view); white "
+        "on a light sweep, so the cut-out is uncertain and a person should check it.",
     )
 
     sku = "JAR-ROSE-50"
