@@ -81,7 +81,7 @@ def test_given_sample_set_when_generated_then_every_route_is_covered(generated):
     routes = [spec.expected for spec in generated[1]]
 
     assert routes.count("publish") >= 3
-    assert routes.count("review") == 2
+    assert routes.count("review") >= 2
     assert routes.count("reject") >= 1
     assert routes.count("quarantine") >= 6
 
