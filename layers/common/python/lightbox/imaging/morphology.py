@@ -111,21 +111,28 @@ def fill_small_holes(fg: np.ndarray, max_area: int) -> np.ndarray:
 
 
 def dilate(mask: np.ndarray, r: int) -> np.ndarray:
-    """Binary dilation by a (2r+1)² square, separable numpy shifts.
+    """Binary dilation by a (2r+1)² square: a running OR per axis with doubling shifts.
 
-    Same result as Pillow's MaxFilter(2r+1) on a 0/255 image but ~20x faster:
+    Same result as Pillow's MaxFilter(2r+1) on a 0/255 image but much faster:
     Pillow's rank filter sorts every window, and the masks here are binary.
+    Steps 1, 2, 4, ... keep the window contiguous, so radius r costs O(log r)
+    array passes.
     """
     out = mask.copy()
     for axis in (0, 1):
-        src = out.copy()
-        for k in range(1, r + 1):
+        reach, step = 0, 1
+        while reach < r:
+            s = min(step, r - reach)
+            grown = out.copy()
             if axis == 0:
-                out[k:] |= src[:-k]
-                out[:-k] |= src[k:]
+                grown[s:] |= out[:-s]
+                grown[:-s] |= out[s:]
             else:
-                out[:, k:] |= src[:, :-k]
-                out[:, :-k] |= src[:, k:]
+                grown[:, s:] |= out[:, :-s]
+                grown[:, :-s] |= out[:, s:]
+            out = grown
+            reach += s
+            step *= 2
     return out
 
 

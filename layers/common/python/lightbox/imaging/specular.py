@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
+from lightbox.imaging.morphology import dilate
+
 SPECULAR_MIN_LUMA = 235
 SPECULAR_MAX_CHROMA = 0.22
 #: A highlight's peak: at least this bright (lamps clip or nearly), and this
@@ -172,27 +174,3 @@ def _box_mean(values: np.ndarray | Image.Image, r: int) -> np.ndarray:
     """
     img = values if isinstance(values, Image.Image) else Image.fromarray(values, "L")
     return np.asarray(img.filter(ImageFilter.BoxBlur(r)), np.float32)
-
-
-def dilate(mask: np.ndarray, r: int) -> np.ndarray:
-    """Square dilation of radius `r`: a running max per axis with doubling shifts.
-
-    Each pass widens the window by `step` on both sides; steps 1, 2, 4, ...
-    keep the window contiguous, so radius r costs O(log r) array passes.
-    """
-    out = mask.copy()
-    for axis in (0, 1):
-        reach, step = 0, 1
-        while reach < r:
-            s = min(step, r - reach)
-            grown = out.copy()
-            if axis == 0:
-                grown[s:] |= out[:-s]
-                grown[:-s] |= out[s:]
-            else:
-                grown[:, s:] |= out[:, :-s]
-                grown[:, :-s] |= out[:, s:]
-            out = grown
-            reach += s
-            step *= 2
-    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from lightbox.imaging.morphology import dilate, erode
 from lightbox.imaging.segment import segment_foreground
 
 F32 = np.float32
@@ -409,25 +410,6 @@ def hull_fill(mask: np.ndarray) -> np.ndarray:
         # vertices are pixel corners; ImageDraw addresses pixel centres
         ImageDraw.Draw(out).polygon([(float(x) - 0.5, float(y) - 0.5) for x, y in poly], fill=255)
     return np.asarray(out) > 0
-
-
-def dilate(mask: np.ndarray, r: int) -> np.ndarray:
-    """Binary dilation by a (2r+1)² square (separable shifts; rank filters are slow)."""
-    out = mask.copy()
-    for axis in (0, 1):
-        src = out.copy()
-        for k in range(1, r + 1):
-            if axis == 0:
-                out[k:] |= src[:-k]
-                out[:-k] |= src[k:]
-            else:
-                out[:, k:] |= src[:, :-k]
-                out[:, :-k] |= src[:, k:]
-    return out
-
-
-def erode(mask: np.ndarray, r: int) -> np.ndarray:
-    return ~dilate(~mask, r)
 
 
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
