@@ -62,3 +62,34 @@ def draft_copy(
         description=description.strip(),
         per_marketplace_titles={m: _clip(title, TITLE_LIMITS.get(m, 80)) for m in marketplaces},
     )
+
+
+def enrich_copy(copy: ListingCopy, colours: Sequence[str]) -> ListingCopy:
+    """Add what the image analysis found to a draft written from product.json alone.
+
+    The draft runs in parallel with the colour analysis, so the dominant colour
+    is merged in afterwards: appended to titles that do not name it yet (within
+    each marketplace's limit) and stated as a bullet if no bullet mentions it.
+    """
+    if not colours:
+        return copy
+    colour = colours[0]
+    if any(colour.lower() in bullet.lower() for bullet in copy.bullets):
+        bullets = list(copy.bullets)
+    else:
+        bullets = [*copy.bullets, f"Colour: {colour}"][:MAX_BULLETS]
+
+    def titled(title: str, limit: int) -> str:
+        if colour.lower() in title.lower():
+            return title
+        extended = f"{title} - {colour.capitalize()}"
+        return extended if len(extended) <= limit else title
+
+    return ListingCopy(
+        title=titled(copy.title, max(TITLE_LIMITS.values())),
+        bullets=bullets,
+        description=copy.description,
+        per_marketplace_titles={
+            m: titled(t, TITLE_LIMITS.get(m, 80)) for m, t in copy.per_marketplace_titles.items()
+        },
+    )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.keys import PhotoKey, parse_photo_key
+from lightbox.listing.copy import enrich_copy
 from lightbox.listing.feeds import ListingFacts, build_feed
 from lightbox.models.pipeline import Outcome, PipelineState
 from lightbox.pipeline.deps import Deps
@@ -32,7 +33,7 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
     assert state.validation is not None and state.analysis is not None
     product = state.validation.product
     corrections = state.review.corrections if state.review else {}
-    copy = state.analysis.copy_
+    copy = enrich_copy(state.analysis.copy_, [c.name for c in state.analysis.attributes.colours])
     return {
         "marketplace": marketplace,
         "seller": state.photo.seller,
