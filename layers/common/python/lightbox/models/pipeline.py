@@ -163,6 +163,11 @@ class PipelineState(_State):
     error: dict[str, str] | None = None
     config: dict | None = None
 
+    @property
+    def config_version(self) -> str | None:
+        """The thresholds version that scored this run (None before scoring)."""
+        return self.score.config_version if self.score else None
+
 
 class Outcome(_State):
     """A terminal stage's result: the execution's output."""

@@ -84,7 +84,7 @@ def request_review(state: PipelineState, token: str, deps: Deps) -> dict[str, st
             reason=f"assigned to {task['assignee']} (level {level})",
             input_keys=tuple(task["renders"].values()),
             scores={"confidence": state.score.confidence} if state.score else None,
-            thresholds_version=state.score.config_version if state.score else None,
+            thresholds_version=state.config_version,
             extra={"task_id": task["task_id"], "expires_at": task["expires_at"]},
         ),
     )
@@ -138,7 +138,7 @@ def record_review(state: PipelineState, deps: Deps) -> ReviewDecision:
             "decision": decision.decision,
             "reviewer": decision.reviewer,
             "confidence": state.score.confidence if state.score else 0.0,
-            "config_version": state.score.config_version if state.score else "",
+            "config_version": state.config_version or "",
             "components": state.score.components if state.score else {},
             "corrections": decision.corrections,
             "execution_name": state.execution.name,
@@ -153,7 +153,7 @@ def record_review(state: PipelineState, deps: Deps) -> ReviewDecision:
             actor=human_actor(decision.reviewer),
             input_keys=(state.photo.key,),
             scores={"confidence": state.score.confidence} if state.score else None,
-            thresholds_version=state.score.config_version if state.score else None,
+            thresholds_version=state.config_version,
             extra={"task_id": decision.task_id, "corrections": decision.corrections},
         ),
     )

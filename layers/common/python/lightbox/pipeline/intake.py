@@ -35,31 +35,15 @@ def photo_ref(
 ) -> PhotoRef:
     """Describe the upload; a key that breaks the contract still gets a run (and a
     quarantine record) instead of being dropped."""
+    upload = {"bucket": bucket, "key": key, "version_id": version_id, "etag": etag, "size": size}
     try:
         parsed = parse_photo_key(key)
     except InvalidKeyError as exc:
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         return PhotoRef(
-            bucket=bucket,
-            key=key,
-            version_id=version_id,
-            etag=etag,
-            size=size,
-            seller="_invalid",
-            sku=digest,
-            filename="original",
-            key_error=str(exc),
+            **upload, seller="_invalid", sku=digest, filename="original", key_error=str(exc)
         )
-    return PhotoRef(
-        bucket=bucket,
-        key=key,
-        version_id=version_id,
-        etag=etag,
-        size=size,
-        seller=parsed.seller,
-        sku=parsed.sku,
-        filename=parsed.filename,
-    )
+    return PhotoRef(**upload, seller=parsed.seller, sku=parsed.sku, filename=parsed.filename)
 
 
 def start_for_upload(

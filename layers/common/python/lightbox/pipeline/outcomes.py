@@ -51,7 +51,7 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
         "images": {"main": image_key},
         "source": {"key": state.photo.key, "sha256": state.validation.sha256},
         "confidence": state.score.confidence if state.score else None,
-        "config_version": state.score.config_version if state.score else None,
+        "config_version": state.config_version,
         "published_at": datetime.now(UTC).isoformat(),
     }
 
@@ -125,7 +125,7 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
             reason=decided_by,
             input_keys=tuple(r.key for r in state.renders),
             scores=_scores(state),
-            thresholds_version=state.score.config_version if state.score else None,
+            thresholds_version=state.config_version,
             extra={"outputs": outputs},
         ),
     )
@@ -160,7 +160,7 @@ def reject(state: PipelineState, deps: Deps) -> Outcome:
             reason="; ".join(reasons),
             input_keys=(state.photo.key,),
             scores=_scores(state),
-            thresholds_version=state.score.config_version if state.score else None,
+            thresholds_version=state.config_version,
             extra={"report": report_key},
         ),
     )
