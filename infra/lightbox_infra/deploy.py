@@ -27,6 +27,10 @@ LOCAL_PARAMETERS = {
     "ReviewHeartbeatSeconds": "1800",
     "MaxReviewLevels": "2",
     "LogRetentionDays": "1",
+    # Two environments per function at most: a burst of uploads queues in the state
+    # machine's throttle Retry instead of starting a worker per call on two cores.
+    "ImageStageConcurrency": "2",
+    "TaskStageConcurrency": "2",
 }
 
 

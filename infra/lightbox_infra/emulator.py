@@ -55,6 +55,18 @@ CACHE_FS_PATH = "var/lib/localstack/cache"
 KEPT_FS_PATHS = (CACHE_FS_PATH, "var/lib/localstack/lib")
 PASSTHROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME")
 STOP_GRACE_S = 10.0
+BATCH_LIMITS = {
+    # An idle worker holds its imports (100-300 MB): give memory back a minute
+    # after a batch instead of LocalStack's ten.
+    "LAMBDA_KEEPALIVE_MS": "60000",
+    # Environments start while the machine is busy with a batch: importing numpy,
+    # Pillow and onnxruntime on two loaded cores can pass LocalStack's 20 s,
+    # after which it stops the environment and the invoke fails.
+    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "120",
+}
+"""Emulator settings that keep a burst of uploads within the machine. The other half
+is the template's per-function reserved concurrency (small locally): LocalStack
+throttles past it and the state machine's Retry waits, as on AWS."""
 LOG_TAIL_LINES = 40
 
 
@@ -134,6 +146,7 @@ def emulator_environment(
             "LAMBDA_RUNTIME_EXECUTOR": "local",
             "LIGHTBOX_LAMBDA_PYTHON": str(lambda_python),
             "LIGHTBOX_EMULATOR_ROOT": str(root),
+            **BATCH_LIMITS,
         }
     )
     env.update(extra_env or {})

@@ -633,6 +633,120 @@ def test_given_state_machine_with_dynamodb_tasks_and_failing_lambda_then_catch_s
     assert duplicate["error"] == "DynamoDB.ConditionalCheckFailedException"
 
 
+# -- bursts ----------------------------------------------------------------------------
+
+SLEEPY = "import time\ndef handler(e, c):\n    time.sleep(e.get('sleep', 1))\n    return 'ok'\n"
+
+
+def _fan_out_machine(function_arn: str, retry: list[dict[str, Any]]) -> dict[str, Any]:
+    """Three parallel calls of one function; any error is caught into the output."""
+    task = {"Type": "Task", "Resource": function_arn, "Retry": retry, "End": True}
+    return {
+        "StartAt": "FanOut",
+        "States": {
+            "FanOut": {
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "Call", "States": {"Call": task}}] * 3,
+                "Catch": [
+                    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}
+                ],
+                "Next": "Done",
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+
+
+def _run_machine(aws: Aws, definition: dict[str, Any]) -> dict[str, Any]:
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=_unique("sm"),
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::000000000000:role/sfn-role",
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"sleep": 1}')["executionArn"]
+
+    def finished() -> dict[str, Any] | None:
+        description = sfn.describe_execution(executionArn=arn)
+        return description if description["status"] != "RUNNING" else None
+
+    return _wait_for(finished, timeout=60)
+
+
+def _reserved_function(aws: Aws, concurrency: int) -> str:
+    name = _create_function(aws, SLEEPY)
+    lam = aws.client("lambda")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=concurrency)
+    return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+
+def test_given_reserved_concurrency_used_up_when_state_machine_calls_then_error_is_lambda_throttle(
+    aws,
+):
+    function_arn = _reserved_function(aws, 1)
+
+    result = _run_machine(aws, _fan_out_machine(function_arn, retry=[]))
+
+    caught = json.loads(result["output"])["caught"]
+    assert caught["Error"] == "Lambda.TooManyRequestsException", caught
+
+
+def test_given_throttle_retry_when_calls_exceed_reserved_concurrency_then_all_succeed_on_one_worker(
+    aws, emulator
+):
+    function_arn = _reserved_function(aws, 1)
+    name = function_arn.rsplit(":", 1)[1]
+    retry = [
+        {
+            "ErrorEquals": ["Lambda.TooManyRequestsException"],
+            "IntervalSeconds": 1,
+            "MaxAttempts": 30,
+            "BackoffRate": 1.5,
+            "MaxDelaySeconds": 2,
+        }
+    ]
+    workers_seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.1):
+            workers_seen.update(
+                pid
+                for pid, _, argv in _live_processes()
+                if f"{WORKER_FLAG}={emulator.root}" in argv
+                and f"AWS_LAMBDA_FUNCTION_NAME={name}" in _environ_of(pid)
+            )
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = _run_machine(aws, _fan_out_machine(function_arn, retry))
+    finally:
+        stop.set()
+        watcher.join()
+
+    output = json.loads(result["output"])
+    assert "caught" not in output, output
+    assert output == ["ok", "ok", "ok"]
+    assert len(workers_seen) == 1
+
+
+def _environ_of(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def test_given_worker_started_then_it_runs_at_lower_priority_than_the_emulator(aws, emulator):
+    code = "import os\ndef handler(e, c):\n    return os.nice(0)\n"
+    name = _create_function(aws, code)
+
+    niceness = _invoke(aws, name)["payload"]
+
+    assert niceness > os.getpriority(os.PRIO_PROCESS, emulator.status().pid or 0)
+
+
 # -- shutdown (keep last: it stops the module's emulator) ------------------------------
 
 

@@ -66,6 +66,9 @@ WORKER_SCRIPT = Path(sandbox.__file__).resolve()
 LOG_TAIL_BYTES = 64 * 1024
 LOG_ROTATE_BYTES = 4 * 1024 * 1024
 STARTUP_GRACE_S = 2.0
+WORKER_NICENESS = 10
+"""Workers yield the CPU to LocalStack itself: under a batch, S3 PUTs, the state
+machine and the invoke path stay responsive while function code fills idle time."""
 
 
 def _sandbox_root() -> Path:
@@ -155,6 +158,8 @@ class _Worker:
         finally:
             os.close(request_r)
             os.close(reply_w)
+        with contextlib.suppress(OSError):  # before it imports anything heavy
+            os.setpriority(os.PRIO_PROCESS, process.pid, WORKER_NICENESS)
         worker = cls(process, request_w, reply_r)
         _LIVE_WORKERS.add(worker)
         return worker

@@ -61,3 +61,38 @@ def test_given_the_pipeline_when_inspected_then_top_level_tasks_catch_into_the_f
         if state["Type"] in ("Task", "Parallel", "Map") and name != "RecordFailure":
             targets = {c["Next"] for c in state["Catch"] if "States.ALL" in c["ErrorEquals"]}
             assert targets == {"RecordFailure"}, name
+
+
+THROTTLE = "Lambda.TooManyRequestsException"
+
+
+def _lambda_tasks() -> Iterator[tuple[str, dict]]:
+    for name, state in _states(_definition()):
+        if state["Type"] == "Task" and "FunctionArn" in json.dumps(state):
+            yield name, state
+
+
+def test_given_a_burst_when_a_function_is_throttled_then_every_lambda_task_waits_over_an_hour():
+    # Reserved concurrency bounds a burst; the calls past it must wait, not fail.
+    tasks = dict(_lambda_tasks())
+    assert len(tasks) >= 10
+    for name, state in tasks.items():
+        throttles = [
+            r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
+        ]
+        assert len(throttles) == 1, name
+        retry = throttles[0]
+        assert retry["ErrorEquals"] == [THROTTLE], name
+        assert retry["JitterStrategy"] == "FULL", name  # waiters must not retry in lockstep
+        delays = [
+            min(retry["IntervalSeconds"] * retry["BackoffRate"] ** i, retry["MaxDelaySeconds"])
+            for i in range(retry["MaxAttempts"])
+        ]
+        assert sum(delays) / 2 >= 3600, name  # full jitter waits half the delays on average
+        assert retry["MaxDelaySeconds"] <= 30, name  # a freed slot is taken within seconds
+
+
+def test_given_the_pipeline_when_inspected_then_short_retries_never_swallow_throttles():
+    for name, state in _lambda_tasks():
+        first = state["Retry"][0]
+        assert first["ErrorEquals"] == [THROTTLE], name
