@@ -14,6 +14,7 @@ from rich.table import Table
 
 from lightbox_cli.context import StackContext, StackNotFoundError
 from lightbox_cli.process import (
+    UPLOAD_JOBS,
     ProcessError,
     collect_inputs,
     download,
@@ -120,31 +121,48 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
 # --- process ------------------------------------------------------------------------------
 def run_process(
-    ctx: StackContext, paths: list[Path], out_dir: Path, seller: str | None, timeout: float
+    ctx: StackContext,
+    paths: list[Path],
+    out_dir: Path,
+    seller: str | None,
+    timeout: float,
+    jobs: int = UPLOAD_JOBS,
 ) -> list[dict]:
     pairs = collect_inputs(paths, seller)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<11}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
         console=console,
     ) as progress:
-        bar = progress.add_task("uploading", total=len(pairs))
-        items = upload(ctx, pairs)
-        progress.update(bar, description="processing", completed=0)
+        sent = progress.add_task("uploading", total=len(pairs), note="")
+        finished = progress.add_task("processing", total=len(pairs), note="")
+        counts: dict[str, int] = {}
+        unchanged = 0
+
+        def uploaded(item):
+            nonlocal unchanged
+            unchanged += not item.uploaded
+            note = f"{unchanged} unchanged, not sent again" if unchanged else ""
+            progress.update(sent, advance=1, note=note)
+
+        items = upload(ctx, pairs, jobs, uploaded)
         done: set[str] = set()
 
         def changed(item):
             if item.status not in ("running", "queued") and item.key not in done:
                 done.add(item.key)
-                progress.advance(bar)
+                counts[item.status] = counts.get(item.status, 0) + 1
+                note = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                progress.update(finished, advance=1, note=note)
                 progress.console.print(
                     f"  [{STATUS_STYLE.get(item.status, 'white')}]{item.status:<11}[/] {item.key}"
                 )
 
         follow(ctx, items, timeout, changed)
-        progress.update(bar, description="downloading")
+        progress.update(finished, description="downloading")
         download(ctx, items, out_dir)
     write_report(items, out_dir)
     return [i.report() for i in items]
@@ -167,8 +185,13 @@ def print_summary(items: list[dict]) -> None:
 
 def cmd_process(args: argparse.Namespace) -> int:
     ctx = _context(args.env)
-    items = run_process(ctx, args.paths, args.out, args.seller, args.timeout)
+    items = run_process(ctx, args.paths, args.out, args.seller, args.timeout, args.jobs)
     print_summary(items)
+    totals = ", ".join(
+        f"{sum(i['status'] == s for i in items)} {s}"
+        for s in dict.fromkeys(i["status"] for i in items)
+    )
+    out.print(f"{len(items)} photos: {totals}")
     out.print(f"report: {args.out / 'report.json'}")
     return 1 if any(i["status"] == "failed" for i in items) else 0
 
@@ -287,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     proc.add_argument("--env", default="local")
     proc.add_argument("--timeout", type=float, default=600)
+    proc.add_argument(
+        "--jobs", type=int, default=UPLOAD_JOBS, help=f"parallel uploads (default {UPLOAD_JOBS})"
+    )
     proc.set_defaults(func=cmd_process)
 
     ex = sub.add_parser("executions", help="inspect pipeline executions")

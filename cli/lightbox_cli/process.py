@@ -7,10 +7,12 @@ which execution belongs to which upload without listing anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +45,11 @@ class Item:
     scores: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     remote_outputs: dict[str, str] = field(default_factory=dict)
+    uploaded: bool = True  # False: the same bytes were already there (a resumed run)
 
     def report(self) -> dict[str, Any]:
         data = asdict(self)
-        for private in ("candidates", "remote_outputs", "execution_name"):
+        for private in ("candidates", "remote_outputs", "execution_name", "uploaded"):
             data.pop(private)
         return data
 
@@ -104,51 +107,96 @@ def supporting_files(folder: Path, folder_key: str) -> list[tuple[Path, str]]:
     return found
 
 
-def upload(ctx: StackContext, pairs: Iterable[tuple[Path, str]]) -> list[Item]:
-    s3 = ctx.client("s3")
+UPLOAD_JOBS = 8
+"""Parallel PUTs: enough to saturate a link or the emulator, few enough to stay polite."""
+POLL_SECONDS = 1.0
+DIGEST_METADATA = "sha256"
+"""User metadata on every uploaded object: what makes re-running `process` resumable."""
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _put_unless_unchanged(
+    s3: Any, bucket: str, key: str, file: Path, force: bool = False
+) -> tuple[dict, bool]:
+    """PUT ``file`` at ``key`` unless the object there has the same content digest.
+
+    Returns the object's version/etag fields and whether it was uploaded now.
+    """
+    body = file.read_bytes()
+    digest = _digest(body)
+    if not force:
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except s3.exceptions.ClientError:
+            head = None
+        if head is not None and head.get("Metadata", {}).get(DIGEST_METADATA) == digest:
+            return head, False
+    put = s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=body,
+        ContentType=_content_type(file),
+        Metadata={DIGEST_METADATA: digest},
+    )
+    return put, True
+
+
+def upload(
+    ctx: StackContext,
+    pairs: Sequence[tuple[Path, str]],
+    jobs: int = UPLOAD_JOBS,
+    on_uploaded: Callable[[Item], None] = lambda item: None,
+) -> list[Item]:
+    """Upload photos with at most ``jobs`` PUTs at once, each SKU's product.json and
+    assets/ first (the photo's run reads them).
+
+    Resumable: a photo whose object already holds the same bytes is not sent again
+    (its earlier execution is followed instead), unless its SKU's product.json or
+    assets changed, which needs a new run.
+    """
+    s3 = ctx.client("s3")  # boto3 clients are thread-safe
     bucket = ctx.outputs["BucketName"]
-    items: list[Item] = []
-    seen_folders: set[str] = set()
+    folders: dict[str, Path] = {}
     for file, key in pairs:
-        folder_key = key.rsplit("/", 1)[0]
-        # product.json and assets/ first: the photo's run reads them.
-        if folder_key not in seen_folders:
-            seen_folders.add(folder_key)
-            for extra_file, extra_key in supporting_files(file.parent, folder_key):
-                s3.put_object(
-                    Bucket=bucket,
-                    Key=extra_key,
-                    Body=extra_file.read_bytes(),
-                    ContentType=_content_type(extra_file),
-                )
-        body = file.read_bytes()
-        put = s3.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=body,
-            ContentType=_content_type(file),
-        )
-        version = put.get("VersionId")
-        etag = put["ETag"].strip('"')
+        folders.setdefault(key.rsplit("/", 1)[0], file.parent)
+    changed_folders = {
+        folder_key
+        for folder_key, folder in folders.items()
+        for extra_file, extra_key in supporting_files(folder, folder_key)
+        if _put_unless_unchanged(s3, bucket, extra_key, extra_file)[1]
+    }
+
+    def one(pair: tuple[Path, str]) -> Item:
+        file, key = pair
+        force = key.rsplit("/", 1)[0] in changed_folders
+        meta, sent = _put_unless_unchanged(s3, bucket, key, file, force)
+        version, etag = meta.get("VersionId"), meta["ETag"].strip('"')
         candidates = [execution_name(bucket, key, v) for v in (version, etag) if v]
-        items.append(Item(input=str(file), key=key, candidates=candidates, status="queued"))
-    return items
+        item = Item(input=str(file), key=key, candidates=candidates, status="queued")
+        item.uploaded = sent
+        on_uploaded(item)
+        return item
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, pairs))
 
 
 def _execution_prefix(ctx: StackContext) -> str:
     return ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:")
 
 
-def _find_execution(sfn: Any, prefix: str, item: Item) -> dict[str, Any] | None:
-    for name in item.candidates:
-        try:
-            desc = sfn.describe_execution(executionArn=f"{prefix}:{name}")
-        except sfn.exceptions.ExecutionDoesNotExist:
-            continue
-        item.execution_name = name
-        item.execution_arn = desc["executionArn"]
-        return desc
-    return None
+def _execution_statuses(sfn: Any, state_machine_arn: str) -> dict[str, str]:
+    """Every execution's status by name: one paged listing instead of a call per photo."""
+    statuses: dict[str, str] = {}
+    for page in sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=state_machine_arn, PaginationConfig={"PageSize": 1000}
+    ):
+        for execution in page["executions"]:
+            statuses.setdefault(execution["name"], execution["status"])
+    return statuses
 
 
 def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
@@ -172,7 +220,12 @@ def follow(
     timeout: float,
     on_change: Callable[[Item], None] = lambda item: None,
 ) -> None:
-    """Poll until each item is terminal or waiting for a reviewer."""
+    """Poll until each item is terminal or waiting for a reviewer.
+
+    One ListExecutions pass per second finds what changed; only executions that
+    ended are described, so following 200 photos costs the emulator (or the
+    account's API quota) a few calls a second, not hundreds.
+    """
     sfn = ctx.client("stepfunctions")
     reviews = DynamoReviewStore(ctx.outputs["ReviewTableName"], ctx.resource("dynamodb"))
     prefix = _execution_prefix(ctx)
@@ -184,17 +237,20 @@ def follow(
                 item.status, item.reason = "failed", f"no result within {timeout:.0f}s"
                 on_change(item)
             return
+        statuses = _execution_statuses(sfn, ctx.outputs["StateMachineArn"])
         pending = None
         for item in list(open_items):
-            desc = _find_execution(sfn, prefix, item)
-            if desc is None:
+            name = next((n for n in item.candidates if n in statuses), None)
+            if name is None:
                 continue
-            if desc["status"] in TERMINAL:
-                _apply_terminal(item, desc)
+            item.execution_name = name
+            item.execution_arn = f"{prefix}:{name}"
+            if statuses[name] in TERMINAL:
+                _apply_terminal(item, sfn.describe_execution(executionArn=item.execution_arn))
             else:
                 if pending is None:
                     pending = {t["execution_name"]: t for t in reviews.tasks_with_status("pending")}
-                task = pending.get(item.execution_name)
+                task = pending.get(name)
                 if task is None:
                     if item.status != "running":
                         item.status = "running"
@@ -207,7 +263,7 @@ def follow(
             open_items.remove(item)
             on_change(item)
         if open_items:
-            time.sleep(0.25)
+            time.sleep(POLL_SECONDS)
 
 
 def download(ctx: StackContext, items: list[Item], out_dir: Path) -> None:
