@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from PIL import Image, ImageCms
 
@@ -173,24 +174,35 @@ def _qualities(spec: MarketplaceSpec) -> list[int]:
     return list(range(spec.jpeg_quality, spec.min_jpeg_quality - 1, -QUALITY_STEP))
 
 
+def jpeg_options(quality: int) -> dict[str, Any]:
+    """Pillow save options of every JPEG rendered here, at `quality`.
+
+    The one definition of the output settings (the benchmark encodes its
+    references with exactly these and checks the files it gets back).
+    4:4:4 at high quality keeps saturated product edges crisp. Baseline with
+    optimised Huffman tables: progressive took 2.5x the encode time (make
+    bench) for files only ~2% smaller, and marketplaces re-encode anyway.
+    """
+    return {
+        "quality": quality,
+        "subsampling": 0 if quality >= 90 else 2,
+        "progressive": False,
+        "optimize": True,
+        "icc_profile": srgb_icc(),
+    }
+
+
 def _save(img: Image.Image, fmt: str, quality: int) -> bytes:
     buf = io.BytesIO()
     if fmt == "JPEG":
-        # 4:4:4 at high quality keeps saturated product edges crisp. Baseline with
-        # optimised Huffman tables: progressive took 2.5x the encode time (make
-        # bench) for files only ~2% smaller, and marketplaces re-encode anyway.
-        params = {
-            "quality": quality,
-            "subsampling": 0 if quality >= 90 else 2,
-            "icc_profile": srgb_icc(),
-        }
+        options = jpeg_options(quality)
         try:
-            img.save(buf, "JPEG", optimize=True, **params)
+            img.save(buf, "JPEG", **options)
         except OSError:
             # Pillow sizes the buffer that optimised encoding needs at 1 byte per
             # pixel; noise-like detail can exceed it. Plain baseline always works.
             buf = io.BytesIO()
-            img.save(buf, "JPEG", **params)
+            img.save(buf, "JPEG", **(options | {"optimize": False}))
     elif fmt == "WEBP":
         img.save(buf, "WEBP", quality=quality, method=4, icc_profile=srgb_icc())
     else:
