@@ -1,11 +1,18 @@
-"""Deterministic benchmark inputs: a 24 MP product photo and decompression bombs.
+"""Deterministic benchmark inputs: a 24 MP product photo, the largest photos the
+validator accepts in its lossless / high-bit-depth formats, and decompression bombs.
 
 The photo is synthetic but shaped like a real listing photo so that every stage
 does representative work: a light studio sweep (vertical falloff, vignette,
 slight warm cast), a red mug with cylindrical shading, a cream label, a rim
 and a handle whose hole shows the backdrop, a soft contact shadow, and sensor
-noise (which is what makes a real 24 MP JPEG ~8-12 MB instead of ~1 MB).
+noise (which is what makes a real 24 MP JPEG several MB instead of ~1 MB).
 It is built in horizontal bands so generating it needs ~100 MB, not ~1 GB.
+
+The worst-case inputs (`ensure_worst_cases`) are the same scene at the
+validator's pixel limit in the formats that cannot be reduced while decoding
+(PNG, TIFF, WebP), including the modes that take the most memory to bring
+to 8 bits (16-bit greyscale, 32-bit float), each kept under the upload size
+limit by using less grain than the camera photo.
 
 The bombs are tiny files whose headers declare billions of pixels: the
 pipeline must refuse them from the header alone.
@@ -36,17 +43,24 @@ def photo_filename(width: int = WIDTH, height: int = HEIGHT, quality: int = QUAL
     return f"product-{width}x{height}-q{quality}-v{VERSION}.jpg"
 
 
-def product_photo_rgb(width: int = WIDTH, height: int = HEIGHT, seed: int = SEED) -> np.ndarray:
-    """The photo as an (height, width, 3) uint8 array; same bytes for the same args."""
+def product_photo_rgb(
+    width: int = WIDTH, height: int = HEIGHT, seed: int = SEED, grain: float = 1.0
+) -> np.ndarray:
+    """The photo as an (height, width, 3) uint8 array; same bytes for the same args.
+
+    grain scales the sensor noise (1.0: a phone's; less makes lossless files smaller).
+    """
     out = np.empty((height, width, 3), np.uint8)
     for y0 in range(0, height, _BAND):
         y1 = min(height, y0 + _BAND)
         rng = np.random.default_rng([seed, y0])
-        out[y0:y1] = _band(y0, y1, width, height, rng)
+        out[y0:y1] = _band(y0, y1, width, height, rng, grain)
     return out
 
 
-def _band(y0: int, y1: int, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+def _band(
+    y0: int, y1: int, width: int, height: int, rng: np.random.Generator, grain: float = 1.0
+) -> np.ndarray:
     y = np.arange(y0, y1, dtype=np.float32)[:, None]
     x = np.arange(width, dtype=np.float32)[None, :]
 
@@ -89,11 +103,11 @@ def _band(y0: int, y1: int, width: int, height: int, rng: np.random.Generator) -
     _paint(img, rim, np.array([120, 22, 30], np.float32) * (0.7 + 0.3 * s)[..., None])
 
     # Sensor noise: mostly luminance grain, a little chroma noise. Its amount
-    # sets the file size (~6 MB at 24 MP, like a phone's), and so the entropy
+    # sets the file size (~7 MB at 24 MP, like a phone's), and so the entropy
     # decoding work, which a noise-free synthetic image would understate.
-    luma_grain = rng.normal(0.0, LUMA_NOISE, img.shape[:2]).astype(np.float32)
+    luma_grain = rng.normal(0.0, LUMA_NOISE * grain, img.shape[:2]).astype(np.float32)
     img += luma_grain[..., None]
-    img += rng.normal(0.0, CHROMA_NOISE, img.shape).astype(np.float32)
+    img += rng.normal(0.0, CHROMA_NOISE * grain, img.shape).astype(np.float32)
     return np.clip(img, 0.0, 255.0).astype(np.uint8)
 
 
@@ -133,6 +147,112 @@ def ensure_product_jpeg(directory: Path) -> Path:
         tmp.write_bytes(product_jpeg())
         tmp.replace(path)
     return path
+
+
+# ------------------------------------------------------------------ worst cases
+
+#: The worst-case inputs: name -> (file extension, what it is).
+WORST_CASES: dict[str, tuple[str, str]] = {
+    "png-rgb8": ("png", "8-bit RGB PNG"),
+    "tiff-rgb8": ("tif", "8-bit RGB TIFF (deflate)"),
+    "webp-rgb8": ("webp", "lossy WebP q90"),
+    "png-rgba8": ("png", "8-bit RGBA PNG (a seller's cut-out)"),
+    "png-grey16": ("png", "16-bit greyscale PNG"),
+    "tiff-float32": ("tif", "32-bit float greyscale TIFF (deflate)"),
+}
+#: Grain of the worst-case scene: as much as keeps the lossless files under the
+#: upload limit (a camera's full grain makes a 50 MP PNG ~150 MB).
+WORST_CASE_GRAIN = 0.05
+
+
+def largest_size(max_pixels: int, aspect: float = 1.5) -> tuple[int, int]:
+    """The largest ``aspect`` (w/h) frame with at most ``max_pixels`` pixels."""
+    height = int((max_pixels / aspect) ** 0.5)
+    width = max_pixels // height
+    while width * height > max_pixels:
+        width -= 1
+    return width, height
+
+
+def _cutout_alpha(rgb: np.ndarray) -> np.ndarray:
+    """0/255 alpha that keeps the mug (red or cream, clearly warmer than the sweep)."""
+    warm = rgb[..., 0].astype(np.int16) - rgb[..., 2].astype(np.int16)
+    return np.where(warm > 25, 255, 0).astype(np.uint8)
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 601 luma as float32, computed in bands (no full-size float RGB copy)."""
+    out = np.empty(rgb.shape[:2], np.float32)
+    weights = np.array([0.299, 0.587, 0.114], np.float32)
+    for y0 in range(0, rgb.shape[0], 512):
+        out[y0 : y0 + 512] = rgb[y0 : y0 + 512].astype(np.float32) @ weights
+    return out
+
+
+def worst_case_bytes(name: str, rgb: np.ndarray) -> bytes:
+    """Encode the scene ``rgb`` as worst-case input ``name`` (see `WORST_CASES`)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    if name == "png-rgb8":
+        Image.fromarray(rgb).save(buf, "PNG")
+    elif name == "tiff-rgb8":
+        Image.fromarray(rgb).save(buf, "TIFF", compression="tiff_adobe_deflate")
+    elif name == "webp-rgb8":
+        Image.fromarray(rgb).save(buf, "WEBP", quality=90)
+    elif name == "png-rgba8":
+        rgba = np.dstack([rgb, _cutout_alpha(rgb)])
+        Image.fromarray(rgba).save(buf, "PNG")
+    elif name == "png-grey16":
+        grey = np.rint(_luma(rgb) * 257.0).astype(np.uint16)
+        Image.fromarray(grey).save(buf, "PNG")
+    elif name == "tiff-float32":
+        Image.fromarray(_luma(rgb) / np.float32(255.0)).save(
+            buf, "TIFF", compression="tiff_adobe_deflate"
+        )
+    else:
+        raise KeyError(f"unknown worst case {name!r}; known: {', '.join(WORST_CASES)}")
+    return buf.getvalue()
+
+
+def ensure_worst_cases(directory: Path, max_pixels: int, max_bytes: int) -> dict[str, Path]:
+    """Write every worst-case input once (cached by size and version).
+
+    A file that would exceed ``max_bytes`` (the upload limit) is made again
+    from a scene with half the grain, so every input is one the validator
+    accepts; ValueError if even a grain-free scene does not fit.
+    """
+    from PIL import Image
+
+    directory.mkdir(parents=True, exist_ok=True)
+    width, height = largest_size(max_pixels)
+    paths = {
+        name: directory / f"worst-{name}-{width}x{height}-v{VERSION}.{ext}"
+        for name, (ext, _what) in WORST_CASES.items()
+    }
+    missing = [name for name, path in paths.items() if not path.exists()]
+    grain = WORST_CASE_GRAIN
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # our own files, at the validator's limit
+    try:
+        while missing:
+            rgb = product_photo_rgb(width, height, grain=grain)
+            too_big = []
+            for name in missing:
+                data = worst_case_bytes(name, rgb)
+                if len(data) > max_bytes:
+                    too_big.append(name)
+                    continue
+                tmp = paths[name].with_suffix(".tmp")
+                tmp.write_bytes(data)
+                tmp.replace(paths[name])
+            del rgb
+            if too_big and grain == 0.0:
+                raise ValueError(f"{too_big} exceed {max_bytes} bytes even without grain")
+            missing, grain = too_big, (grain / 2 if grain > 0.01 else 0.0)
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    return paths
 
 
 # ------------------------------------------------------------------------ bombs

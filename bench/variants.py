@@ -1,48 +1,72 @@
 """The measured workloads. Imported only inside a measured child process.
 
-Every variant turns the same JPEG bytes into the same four marketplace files
-(same canvas sizes from `lightbox.marketplaces.specs`, same content geometry:
-the photo fitted inside the canvas and centred on white) so the times compare
-strategies, not amounts of work:
+Render (the headline): what the Render Lambda does per Map iteration, for
+each of the four marketplaces, from one studio intermediate: the JPEG the
+Enhance stage writes to S3 (`child.py prepare` makes it with the real stages
+from the 24 MP photo). Every variant reads the same file, decodes it once per
+marketplace (each Map iteration is its own invocation) and writes the same
+four canvases with the production JPEG settings (`bench.settings`), which
+`child.py verify` reads back from the files:
 
-* ``lightbox-render``: what the pipeline does for "decode + renders":
-  `inspect_photo` (sniff, header checks, draft decode, normalise, quality
-  metrics) then `render_all` from the working image.
-* ``pyvips``: decode once with JPEG shrink-on-load to the largest size any
-  render needs, then resize + pad + encode each canvas from that.
-* ``pyvips-thumbnail``: `thumbnail_buffer` per canvas (shrink-on-load each
-  time, so four decodes): the other idiomatic libvips way, for context.
-* ``naive-pillow``: full 24 MP decode, then a Lanczos resize from the full
-  image per canvas.
-* ``lightbox-pipeline``: the whole per-image work in one process with the
-  domain functions (validate → segment → attributes → studio → per
-  marketplace render + compliance).
-* ``lightbox-stages``: the real stage functions (`lightbox.pipeline.*`, what
-  the Lambdas run, including the PNG intermediates they pass through S3)
-  against counting in-memory fakes; gives per-Lambda durations and the S3 /
-  DynamoDB request counts the cost estimate prices.
+* ``lightbox-render``: the Render stage function itself
+  (`lightbox.pipeline.studio.render`, what functions/render/app.py calls)
+  against an in-memory object store. Its decode, `render_for_marketplace`
+  (resize + pad, encode), compliance check and upload are timed by wrapping
+  the functions it calls; the headline counts decode + render, since no
+  reference checks compliance.
+* ``pyvips``: libvips, one decode of the intermediate per render
+  (shrink-on-load when a canvas allows it), Lanczos3, pad, encode.
+* ``pillow-idiomatic``: Pillow as it should be used: ``draft`` on decode and
+  ``reducing_gap`` on downscales, Lanczos, pad, encode.
+* ``naive-pillow``: plain full decode + Lanczos; an extra row only.
 
-All reference encoders use the settings `lightbox.marketplaces.render` uses
-(quality 92, 4:4:4, progressive, optimised Huffman tables, sRGB ICC embedded);
-`verify` checks the files afterwards rather than trusting this comment.
+Whole per-photo work, from the 24 MP JPEG:
+
+* ``lightbox-stages``: the real stage functions (`lightbox.pipeline.*`) end
+  to end against counting in-memory fakes, with the intermediates they hand
+  each other through S3 (working image and studio image as JPEG, mask as PNG);
+  per-Lambda durations and the S3 / DynamoDB request counts the cost prices.
+* ``lightbox-pipeline``: the same work with the domain functions in one
+  process (no intermediates), to show what the hand-offs cost.
+* ``minimal-work``: the least work that yields the same four files: decode
+  (shrink-on-load to the working size Lightbox uses), the production u2netp
+  model through onnxruntime, composite on white at the preset's canvas and
+  fill, four renders from memory, all with pyvips.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache, wraps
 from typing import Any
 
 from PIL import Image
 
 MARKETPLACES: tuple[str, ...] = ("amazon", "etsy", "shopify", "ebay")
 INPUT_NAME = "product.jpg"
-#: Mirrors lightbox.marketplaces.render._save at the spec's starting quality.
-JPEG_QUALITY = 92
+#: The product the stage run lists (its category picks the studio look). No
+#: studio extras (home_decor would default to a scene): the publish path the
+#: cost prices, and the four renders the minimal-work row also makes.
+PRODUCT: dict[str, Any] = {
+    "title": "Red mug",
+    "category": "home_decor",
+    "marketplaces": list(MARKETPLACES),
+    "extras": {},
+}
+BUCKET = "lightbox-bench"
+SELLER, SKU = "bench-seller", "SKU-1"
 WHITE = (255, 255, 255)
+
+#: Phases of one render that make up the headline, per variant family.
+HEADLINE_PARTS = {
+    "lightbox-render": ("decode", "render"),
+    "reference": ("decode", "resize+pad", "encode"),
+}
 
 
 @dataclass
@@ -69,6 +93,23 @@ class Run:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - wall
             self.phases_cpu[name] = self.phases_cpu.get(name, 0.0) + time.process_time() - cpu
 
+    def total(self, name: str, parts: tuple[str, ...], minus: tuple[str, ...] = ()) -> None:
+        """Record ``name`` as the sum of phases ``parts`` less ``minus`` (per
+        repetition, so its median is a median of sums, not a sum of medians)."""
+        for clock in (self.phases, self.phases_cpu):
+            clock[name] = sum(clock.get(p, 0.0) for p in parts) - sum(
+                clock.get(p, 0.0) for p in minus
+            )
+
+    def render_totals(self, parts: tuple[str, ...]) -> None:
+        """Per marketplace and overall: ``headline`` (the sum of ``parts``) and
+        ``no-encode`` (the headline without the JPEG encode)."""
+        for m in MARKETPLACES:
+            self.total(f"{m}:headline", tuple(f"{m}:{p}" for p in parts))
+            self.total(f"{m}:no-encode", (f"{m}:headline",), (f"{m}:encode",))
+        self.total("headline", tuple(f"{m}:headline" for m in MARKETPLACES))
+        self.total("no-encode", tuple(f"{m}:no-encode" for m in MARKETPLACES))
+
 
 Variant = Callable[[bytes], Run]
 
@@ -81,7 +122,7 @@ def canvases() -> dict[str, tuple[int, int]]:
 
 
 def fit(size: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int]:
-    """Content size inside ``canvas``: the same rounding as the renderer's cascade."""
+    """Content size inside ``canvas``: the same rounding as the renderer."""
     w, h = size
     scale = min(canvas[0] / w, canvas[1] / h)
     side = max(1, round(max(w, h) * scale))
@@ -89,65 +130,183 @@ def fit(size: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(w * s)), max(1, round(h * s))
 
 
-# --------------------------------------------------------------------- Lightbox
+def shrink_on_load(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The largest JPEG DCT shrink (1, 2, 4, 8) that stays at or above ``target``
+    (1 when the target is an upscale)."""
+    fits = (f for f in (2, 4, 8) if size[0] / f >= target[0] and size[1] / f >= target[1])
+    return max(fits, default=1)
 
 
-def lightbox_render(data: bytes) -> Run:
-    """inspect_photo + render_all: the pipeline's own "decode + renders"."""
-    from lightbox.marketplaces.render import render_all
-    from lightbox.validation.photo import inspect_photo
+# --------------------------------------------------------------------- stages
 
+
+def _deps(objects: Any, store: Any) -> Any:
+    from lightbox.audit.trail import AuditTrail
+    from lightbox.pipeline.deps import Deps
+
+    return Deps(
+        settings=None,  # type: ignore[arg-type]  # not read on the publish path
+        objects=objects,
+        audit_store=store,
+        audit=AuditTrail(store),
+        reviews=None,  # type: ignore[arg-type]
+        review_service=None,  # type: ignore[arg-type]
+        notifier=None,  # type: ignore[arg-type]
+    )
+
+
+class StageRun:
+    """The real stage functions on one upload, one stage at a time.
+
+    `steps` lists (name, callable) in pipeline order; each callable runs one
+    Lambda's domain work (handler plumbing and network excluded) against
+    counting in-memory fakes and keeps the state the next stage needs.
+    """
+
+    def __init__(self, data: bytes, filename: str = INPUT_NAME) -> None:
+        from bench.fakes import CountingAuditStore, CountingObjects, RecordingExecutions
+
+        self.key = f"incoming/{SELLER}/{SKU}/{filename}"
+        self.size = len(data)
+        self.objects = CountingObjects(BUCKET)
+        self.objects.objects[self.key] = data
+        self.objects.objects[f"incoming/{SELLER}/{SKU}/product.json"] = json.dumps(PRODUCT).encode()
+        self.store = CountingAuditStore()
+        self.deps = _deps(self.objects, self.store)
+        self.executions = RecordingExecutions()
+        self.state: Any = None
+        self.parts: dict[str, Any] = {}
+        self.renders: list[Any] = []
+        self.outcome: Any = None
+
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        from functools import partial
+
+        out: list[tuple[str, Callable[[], None]]] = [
+            ("intake", self.intake),
+            ("validate", self.validate),
+            ("segment", self.segment),
+            ("attributes", self.attributes),
+            ("draft_copy", self.draft_copy),
+            ("enhance", self.enhance),
+        ]
+        out += [(f"render:{m}", partial(self.render, m)) for m in PRODUCT["marketplaces"]]
+        return [*out, ("score", self.score), ("publish", self.publish)]
+
+    def intake(self) -> None:
+        from lightbox.models.pipeline import ExecutionRef, PipelineState
+        from lightbox.pipeline.intake import start_for_upload
+
+        started = start_for_upload(self.executions, BUCKET, self.key, None, "etag-1", self.size)
+        payload = self.executions.started[started.execution_name]
+        execution = ExecutionRef(id=started.execution_arn, name=started.execution_name)
+        self.state = PipelineState.model_validate({**payload, "execution": execution})
+
+    def validate(self) -> None:
+        from lightbox.pipeline import validate
+
+        self.state.validation = validate.validate(self.state, self.deps)
+        if not self.state.validation.ok:
+            raise RuntimeError(f"validate refused the photo: {self.state.validation.reasons}")
+
+    def segment(self) -> None:
+        from lightbox.pipeline import analyse
+
+        self.parts["segment"] = analyse.segment(self.state, self.deps)
+
+    def attributes(self) -> None:
+        from lightbox.pipeline import analyse
+
+        self.parts["attributes"] = analyse.attributes(self.state, self.deps)
+
+    def draft_copy(self) -> None:
+        from lightbox.models.pipeline import AnalysisOutput
+        from lightbox.pipeline import analyse
+
+        self.parts["copy"] = analyse.draft(self.state)
+        self.state.analysis = AnalysisOutput.model_validate(self.parts)
+
+    def enhance(self) -> None:
+        from lightbox.pipeline import studio
+
+        self.state.studio = studio.enhance(self.state, self.deps)
+
+    def render(self, marketplace: str) -> None:
+        from lightbox.pipeline import studio
+
+        request = studio.RenderRequest(
+            marketplace=marketplace,
+            studio=self.state.studio,
+            photo=self.state.photo,
+            execution=self.state.execution,
+        )
+        self.renders.append(studio.render(request, self.deps))
+
+    def score(self) -> None:
+        from lightbox.pipeline import decide
+
+        self.state.renders = self.renders
+        self.state.score = decide.score(self.state, self.deps)
+
+    def publish(self) -> None:
+        from lightbox.pipeline import outcomes
+
+        self.outcome = outcomes.publish(self.state, self.deps)
+
+    def output(self, marketplace: str) -> bytes:
+        found = [r for r in self.renders if r.marketplace == marketplace]
+        return self.objects.objects[found[-1].key]
+
+
+def lightbox_stages(data: bytes) -> Run:
+    """The real stage functions end to end against counting fakes.
+
+    Each phase is one Lambda invocation's domain work. Counts are recorded
+    per phase in ``info``.
+    """
+    stages = StageRun(data)
     run = Run()
-    with run.phase("inspect_photo"):
-        check, working = inspect_photo(data, INPUT_NAME)
-    if working is None or not check.ok:
-        raise RuntimeError(f"inspect_photo refused the benchmark photo: {check.reasons}")
-    with run.phase("render_all"):
-        rendered = render_all(working, MARKETPLACES)
-    run.outputs = {r.marketplace: r.data for r in rendered}
-    from PIL import features
-
+    counts: dict[str, dict[str, int]] = {}
+    objects, store = stages.objects, stages.store
+    for name, step in stages.steps():
+        s3_before, ddb_before = objects.counts.snapshot(), store.counts.snapshot()
+        with run.phase(name):
+            step()
+        s3, ddb = objects.counts.minus(s3_before), store.counts.minus(ddb_before)
+        counts[name] = {
+            "s3_gets": s3.gets,
+            "s3_puts": s3.puts,
+            "s3_bytes": s3.bytes_read + s3.bytes_written,
+            "ddb_requests": ddb.requests,
+            "ddb_wru": ddb.write_units,
+            "ddb_rru": ddb.read_units,
+        }
+    state = stages.state
+    run.outputs = {m: stages.output(m) for m in state.validation.product.marketplaces}
     run.info = {
-        "working_size": list(working.size),
-        "working_mode": working.mode,
-        "libjpeg_turbo": features.version("libjpeg_turbo"),
+        "counts": counts,
+        "marketplaces": list(state.validation.product.marketplaces),
+        "score": state.score.confidence,
+        "compliant": state.score.compliant,
+        "outcome": stages.outcome.status,
+        "working_key_bytes": len(objects.objects[state.validation.working_key or ""]),
+        "studio_intermediate_bytes": len(objects.objects[state.studio.studio_key]),
+        "intermediates": sorted(
+            k.rsplit("/", 1)[1] for k in objects.objects if k.startswith("work/")
+        ),
     }
     return run
 
 
-def lightbox_render_probes(data: bytes) -> Run:
-    """Where inspect_photo + render_all spend time, measured piece by piece.
-
-    Not part of any total: the same work re-done with public functions (or
-    plain Pillow calls that mirror a step) so the breakdown can be read next
-    to the references' decode / resize / encode phases.
-    """
-    from lightbox.marketplaces.render import render_for_marketplace, srgb_icc
-    from lightbox.validation.metrics import measure_quality
-    from lightbox.validation.normalise import working_size
-    from lightbox.validation.photo import inspect_photo
-
-    run = Run()
-    with run.phase("draft_decode"):
-        im = Image.open(io.BytesIO(data))
-        im.draft("RGB", working_size(*im.size))
-        im.load()
-    run.info["draft_size"] = list(im.size)
-    with run.phase("shrink_to_working"):
-        target = working_size(*im.size)
-        im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    _check, working = inspect_photo(data, INPUT_NAME)
-    assert working is not None
-    with run.phase("quality_metrics"):
-        measure_quality(working)
-    with run.phase("render_each_no_cascade"):
-        rendered = [render_for_marketplace(working, m) for m in MARKETPLACES]
-    finals = {r.marketplace: Image.open(io.BytesIO(r.data)).convert("RGB") for r in rendered}
-    icc = srgb_icc()
-    with run.phase("encode_only"):
-        for img in finals.values():
-            encode_jpeg(img, icc)
-    return run
+def studio_intermediate(data: bytes) -> tuple[bytes, dict[str, Any]]:
+    """Run the stages up to Enhance on the photo; the studio image it wrote."""
+    stages = StageRun(data)
+    for name, step in stages.steps():
+        step()
+        if name == "enhance":
+            break
+    key = stages.state.studio.studio_key
+    return stages.objects.objects[key], {"key": key, "look": stages.state.studio.look}
 
 
 def lightbox_pipeline(data: bytes) -> Run:
@@ -157,8 +316,10 @@ def lightbox_pipeline(data: bytes) -> Run:
     from lightbox.imaging.studio import compose_studio
     from lightbox.marketplaces.compliance import check_compliance
     from lightbox.marketplaces.render import render_for_marketplace
+    from lightbox.presets import get_preset
     from lightbox.validation.photo import inspect_photo
 
+    look = get_preset(str(PRODUCT["category"])).look
     run = Run()
     with run.phase("validate"):
         check, working = inspect_photo(data, INPUT_NAME)
@@ -169,7 +330,7 @@ def lightbox_pipeline(data: bytes) -> Run:
     with run.phase("attributes"):
         describe_colours(working)
     with run.phase("enhance"):
-        studio = compose_studio(working, seg.mask)
+        studio = compose_studio(working, seg.mask, look=look)
     compliant: dict[str, bool] = {}
     for m in MARKETPLACES:
         with run.phase(f"render:{m}"):
@@ -189,22 +350,72 @@ def lightbox_pipeline(data: bytes) -> Run:
     return run
 
 
-# --------------------------------------------------------------------- references
+# ---------------------------------------------------------------- render stage
 
 
-def encode_jpeg(img: Image.Image, icc: bytes) -> bytes:
-    """Pillow encode with the renderer's settings."""
-    buf = io.BytesIO()
-    img.save(
-        buf,
-        "JPEG",
-        quality=JPEG_QUALITY,
-        optimize=True,
-        progressive=True,
-        subsampling=0,
-        icc_profile=icc,
+@contextmanager
+def _timed(run: Run, module: Any, attr: str, phase: Callable[[], str]) -> Iterator[None]:
+    """Time every call of ``module.attr`` as phase ``phase()`` while inside."""
+    original = getattr(module, attr)
+
+    @wraps(original)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        with run.phase(phase()):
+            return original(*args, **kwargs)
+
+    setattr(module, attr, timed)
+    try:
+        yield
+    finally:
+        setattr(module, attr, original)
+
+
+def lightbox_render(data: bytes) -> Run:
+    """The Render stage function, once per marketplace, from the intermediate."""
+    from contextlib import ExitStack
+
+    from bench.fakes import CountingAuditStore, CountingObjects
+    from lightbox.marketplaces import render as renderer
+    from lightbox.models.pipeline import ExecutionRef, PhotoRef, StudioOutput
+    from lightbox.pipeline import studio as stage
+
+    key = "work/bench/studio.jpg"
+    objects = CountingObjects(BUCKET, {key: data})
+    deps = _deps(objects, CountingAuditStore())
+    studio = StudioOutput(studio_key=key, cutout_key="", fill_ratio=0.88, background_purity=1.0)
+    photo = PhotoRef(
+        bucket=BUCKET,
+        key=f"incoming/{SELLER}/{SKU}/{INPUT_NAME}",
+        seller=SELLER,
+        sku=SKU,
+        filename=INPUT_NAME,
     )
-    return buf.getvalue()
+    execution = ExecutionRef(id="arn:bench", name="bench")
+    run = Run()
+    current = [""]
+    with ExitStack() as patches:
+        for module, attr, name in (
+            (stage, "decode", "decode"),
+            (stage, "render_for_marketplace", "render"),
+            (stage, "check_compliance", "compliance"),
+            (renderer, "_fit_canvas", "resize+pad"),
+            (renderer, "_encode", "encode"),
+            (objects, "put_bytes", "put"),
+        ):
+            patches.enter_context(_timed(run, module, attr, lambda n=name: f"{current[0]}:{n}"))
+        for m in MARKETPLACES:
+            current[0] = m
+            request = stage.RenderRequest(
+                marketplace=m, studio=studio, photo=photo, execution=execution
+            )
+            out = stage.render(request, deps)
+            run.outputs[m] = objects.objects[out.key]
+            run.info.setdefault("compliant", {})[m] = out.compliance.ok
+    run.render_totals(HEADLINE_PARTS["lightbox-render"])
+    return run
+
+
+# --------------------------------------------------------------------- references
 
 
 def _pad(img: Image.Image, canvas: tuple[int, int]) -> Image.Image:
@@ -215,202 +426,192 @@ def _pad(img: Image.Image, canvas: tuple[int, int]) -> Image.Image:
     return out
 
 
-def naive_pillow(data: bytes) -> Run:
-    """Decode all 24 MP, then resize from the full image once per canvas."""
-    from lightbox.marketplaces.render import srgb_icc
+def _pillow_render(data: bytes, idiomatic: bool) -> Run:
+    from bench.settings import production_options
 
-    icc = srgb_icc()
     run = Run()
-    with run.phase("decode"):
-        im = Image.open(io.BytesIO(data))
-        im.load()
-        if im.mode != "RGB":
-            im = im.convert("RGB")
     for m, canvas in canvases().items():
-        with run.phase("resize+pad"):
-            page = _pad(im.resize(fit(im.size, canvas), Image.Resampling.LANCZOS), canvas)
-        with run.phase("encode"):
-            run.outputs[m] = encode_jpeg(page, icc)
+        options = production_options(m)
+        with run.phase(f"{m}:decode"):
+            im = Image.open(io.BytesIO(data))
+            target = fit(im.size, canvas)
+            if idiomatic:
+                im.draft("RGB", target)  # DCT scaling when a canvas is <= half size
+            im.load()
+            if im.mode != "RGB":
+                im = im.convert("RGB")
+        with run.phase(f"{m}:resize+pad"):
+            size = fit(im.size, canvas)
+            if size != im.size:
+                gap = 3.0 if idiomatic and size[0] < im.width else None
+                im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=gap)
+            page = _pad(im, canvas)
+        with run.phase(f"{m}:encode"):
+            buf = io.BytesIO()
+            page.save(buf, "JPEG", **options)
+            run.outputs[m] = buf.getvalue()
+    run.render_totals(HEADLINE_PARTS["reference"])
     return run
+
+
+def pillow_idiomatic(data: bytes) -> Run:
+    """Pillow with draft() and reducing_gap, one decode per render."""
+    return _pillow_render(data, idiomatic=True)
+
+
+def naive_pillow(data: bytes) -> Run:
+    """Pillow without draft() or reducing_gap, one decode per render."""
+    return _pillow_render(data, idiomatic=False)
 
 
 def _vips() -> Any:
     """pyvips with its operation cache off: a Lambda never sees the same photo
-    twice, so repeats must not be served from the cache (checked: no effect)."""
+    twice, so repeats must not be served from the cache."""
     import pyvips
 
     pyvips.cache_set_max(0)
     return pyvips
 
 
-def _vips_save(img: Any) -> bytes:
-    return img.jpegsave_buffer(
-        Q=JPEG_QUALITY,
-        optimize_coding=True,
-        interlace=True,
-        subsample_mode="off",
-        profile="srgb",
+def _vips_encode(img: Any, options: dict[str, Any]) -> bytes:
+    """Encode with production's Pillow options, translated; the same ICC bytes."""
+    from bench.settings import vips_save_args
+
+    pyvips = _vips()
+    out = img.copy()
+    out.set_type(pyvips.GValue.blob_type, "icc-profile-data", options["icc_profile"])
+    keep = pyvips.enums.ForeignKeep.ICC  # the profile, no EXIF/XMP libvips would add
+    return out.jpegsave_buffer(**vips_save_args(options), keep=keep)
+
+
+def _vips_fit_pad(img: Any, canvas: tuple[int, int]) -> Any:
+    tw, th = fit((img.width, img.height), canvas)
+    if (img.width, img.height) != (tw, th):
+        img = img.resize(tw / img.width, vscale=th / img.height, kernel="lanczos3")
+    if (img.width, img.height) != canvas:
+        img = img.gravity("centre", canvas[0], canvas[1], extend="background", background=WHITE)
+    return img
+
+
+def pyvips_render(data: bytes) -> Run:
+    """libvips: per render, one (shrink-on-load) decode of the intermediate."""
+    from bench.settings import production_options
+
+    pyvips = _vips()
+    run = Run()
+    for m, canvas in canvases().items():
+        options = production_options(m)
+        with run.phase(f"{m}:decode"):
+            header = pyvips.Image.new_from_buffer(data, "")  # lazy: header only
+            size = (header.width, header.height)
+            shrink = shrink_on_load(size, fit(size, canvas))
+            img = pyvips.Image.new_from_buffer(data, "", shrink=shrink).copy_memory()
+        with run.phase(f"{m}:resize+pad"):
+            page = _vips_fit_pad(img, canvas).copy_memory()
+        with run.phase(f"{m}:encode"):
+            run.outputs[m] = _vips_encode(page, options)
+    run.render_totals(HEADLINE_PARTS["reference"])
+    run.info = {"libvips": ".".join(str(pyvips.version(i)) for i in range(3))}
+    return run
+
+
+# ------------------------------------------------------------------ minimal work
+
+
+@cache
+def _onnx_session() -> Any:
+    """The production model file with the layer's session options (one thread,
+    no memory arena), created once like a warm Lambda's."""
+    import onnxruntime as ort
+
+    from lightbox.imaging.u2net import MODEL_PATH
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    options.log_severity_level = 3
+    return ort.InferenceSession(
+        str(MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"]
     )
 
 
-def _vips_pad(img: Any, canvas: tuple[int, int]) -> Any:
-    if (img.width, img.height) == canvas:
-        return img
-    return img.gravity("centre", canvas[0], canvas[1], extend="background", background=WHITE)
+def minimal_work(data: bytes) -> Run:
+    """The least work that yields the same four files, with pyvips + onnxruntime."""
+    import numpy as np
 
+    from bench.settings import production_options
+    from lightbox.imaging import u2net
+    from lightbox.limits import WORKING_LONG_SIDE
+    from lightbox.presets import get_preset
 
-def pyvips_decode_once(data: bytes) -> Run:
-    """libvips: one shrink-on-load decode into memory, every canvas from it."""
     pyvips = _vips()
-
+    session = _onnx_session()
+    framing = get_preset(str(PRODUCT["category"])).look.framing
+    side = u2net.INPUT_SIDE
     run = Run()
-    targets = canvases()
     with run.phase("decode"):
-        header = pyvips.Image.new_from_buffer(data, "")  # lazy: header only
-        full = (header.width, header.height)
-        sizes = {m: fit(full, c) for m, c in targets.items()}
-        largest = max(w for w, _h in sizes.values()) / full[0]
-        shrink = max(f for f in (1, 2, 4, 8) if 1 / f >= largest)
-        img = pyvips.Image.new_from_buffer(data, "", shrink=shrink).copy_memory()
+        header = pyvips.Image.new_from_buffer(data, "")
+        scale = WORKING_LONG_SIDE / max(header.width, header.height)
+        target = (round(header.width * scale), round(header.height * scale))
+        shrink = shrink_on_load((header.width, header.height), target)
+        img = pyvips.Image.new_from_buffer(data, "", shrink=shrink, autorotate=True)
+        img = img.copy_memory()
+    with run.phase("inference"):
+        small = img.resize(side / img.width, vscale=side / img.height, kernel="lanczos3")
+        x = np.ndarray((side, side, 3), np.uint8, small.write_to_memory()).astype(np.float32)
+        x /= max(float(x.max()), 1.0)
+        x = ((x - u2net.MEAN) / u2net.STD).transpose(2, 0, 1)[None]
+        name = session.get_inputs()[0].name
+        d1 = session.run(None, {name: np.ascontiguousarray(x)})[0][0, 0]
+        prob = (d1 - d1.min()) / max(float(d1.max() - d1.min()), 1e-6)
+    with run.phase("composite"):
+        fg = prob >= 0.5
+        rows, cols = np.nonzero(fg.any(axis=1))[0], np.nonzero(fg.any(axis=0))[0]
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        sx, sy = img.width / side, img.height / side
+        left, top = round(x0 * sx), round(y0 * sy)
+        box = (left, top, round(x1 * sx) - left, round(y1 * sy) - top)
+        k = framing.fill * framing.canvas / max(box[2], box[3])
+        pw, ph = round(box[2] * k), round(box[3] * k)
+        product = img.crop(*box).resize(pw / box[2], vscale=ph / box[3], kernel="lanczos3")
+        alpha = pyvips.Image.new_from_array((prob * 255).astype(np.uint8))
+        alpha = alpha.crop(x0, y0, x1 - x0, y1 - y0)
+        alpha = alpha.resize(pw / alpha.width, vscale=ph / alpha.height, kernel="linear")
+        on_white = alpha.ifthenelse(product, list(WHITE), blend=True)
+        studio = on_white.gravity(
+            "centre", framing.canvas, framing.canvas, extend="background", background=WHITE
+        ).copy_memory()
+    for m, canvas in canvases().items():
+        with run.phase(f"{m}:render"):
+            run.outputs[m] = _vips_encode(
+                _vips_fit_pad(studio, canvas).copy_memory(), production_options(m)
+            )
     run.info = {
         "shrink_on_load": shrink,
         "decoded_size": [img.width, img.height],
-        "libvips": ".".join(str(pyvips.version(i)) for i in range(3)),
-    }
-    for m, canvas in targets.items():
-        tw, th = sizes[m]
-        with run.phase("resize+pad"):
-            page = img
-            if (img.width, img.height) != (tw, th):
-                page = img.resize(tw / img.width, vscale=th / img.height, kernel="lanczos3")
-            page = _vips_pad(page, canvas).copy_memory()
-        with run.phase("encode"):
-            run.outputs[m] = _vips_save(page)
-    return run
-
-
-def pyvips_thumbnail(data: bytes) -> Run:
-    """libvips `thumbnail_buffer` per canvas: shrink-on-load, so one decode each."""
-    pyvips = _vips()
-
-    run = Run()
-    for m, canvas in canvases().items():
-        with run.phase("thumbnail"):
-            thumb = pyvips.Image.thumbnail_buffer(data, canvas[0], height=canvas[1])
-            page = _vips_pad(thumb, canvas).copy_memory()
-        with run.phase("encode"):
-            run.outputs[m] = _vips_save(page)
-    return run
-
-
-# ------------------------------------------------------------------ stage run
-
-
-def lightbox_stages(data: bytes) -> Run:
-    """The real stage functions end to end against counting fakes.
-
-    Each phase is one Lambda invocation's domain work (handler plumbing and
-    network time excluded). Counts are recorded per phase in ``info``.
-    """
-    import json
-
-    from bench.fakes import CountingAuditStore, CountingObjects, RecordingExecutions
-    from lightbox.audit.trail import AuditTrail
-    from lightbox.models.pipeline import AnalysisOutput, ExecutionRef, PipelineState
-    from lightbox.pipeline import analyse, decide, outcomes, studio, validate
-    from lightbox.pipeline.deps import Deps
-    from lightbox.pipeline.intake import start_for_upload
-
-    bucket = "lightbox-bench"
-    key = f"incoming/bench-seller/SKU-1/{INPUT_NAME}"
-    objects = CountingObjects(bucket)
-    objects.objects[key] = data
-    product = {"title": "Red mug", "category": "home_decor", "marketplaces": list(MARKETPLACES)}
-    objects.objects["incoming/bench-seller/SKU-1/product.json"] = json.dumps(product).encode()
-    store = CountingAuditStore()
-    deps = Deps(
-        settings=None,  # type: ignore[arg-type]  # not read on the publish path
-        objects=objects,  # type: ignore[arg-type]
-        audit_store=store,  # type: ignore[arg-type]
-        audit=AuditTrail(store),
-        reviews=None,  # type: ignore[arg-type]
-        review_service=None,  # type: ignore[arg-type]
-        notifier=None,  # type: ignore[arg-type]
-    )
-    run = Run()
-    counts: dict[str, dict[str, int]] = {}
-
-    @contextmanager
-    def stage(name: str) -> Iterator[None]:
-        s3_before, ddb_before = objects.counts.snapshot(), store.counts.snapshot()
-        with run.phase(name):
-            yield
-        s3, ddb = objects.counts.minus(s3_before), store.counts.minus(ddb_before)
-        counts[name] = {
-            "s3_gets": s3.gets,
-            "s3_puts": s3.puts,
-            "s3_bytes": s3.bytes_read + s3.bytes_written,
-            "ddb_requests": ddb.requests,
-            "ddb_wru": ddb.write_units,
-            "ddb_rru": ddb.read_units,
-        }
-
-    executions = RecordingExecutions()
-    with stage("intake"):
-        started = start_for_upload(executions, bucket, key, None, "etag-1", len(data))
-    payload = executions.started[started.execution_name]
-    state = PipelineState.model_validate(
-        {
-            **payload,
-            "execution": ExecutionRef(id=started.execution_arn, name=started.execution_name),
-        }
-    )
-    with stage("validate"):
-        state.validation = validate.validate(state, deps)
-    if not state.validation.ok:
-        raise RuntimeError(f"validate refused the benchmark photo: {state.validation.reasons}")
-    with stage("segment"):
-        seg = analyse.segment(state, deps)
-    with stage("attributes"):
-        attrs = analyse.attributes(state, deps)
-    with stage("draft_copy"):
-        copy = analyse.draft(state)
-    state.analysis = AnalysisOutput.model_validate(
-        {"segment": seg, "attributes": attrs, "copy": copy}
-    )
-    with stage("enhance"):
-        state.studio = studio.enhance(state, deps)
-    renders = []
-    for m in state.validation.product.marketplaces:
-        request = studio.RenderRequest(
-            marketplace=m, studio=state.studio, photo=state.photo, execution=state.execution
-        )
-        with stage(f"render:{m}"):
-            renders.append(studio.render(request, deps))
-        run.outputs[m] = objects.objects[renders[-1].key]
-    state.renders = renders
-    with stage("score"):
-        state.score = decide.score(state, deps)
-    with stage("publish"):
-        outcome = outcomes.publish(state, deps)
-    run.info = {
-        "counts": counts,
-        "marketplaces": list(state.validation.product.marketplaces),
-        "score": state.score.confidence,
-        "compliant": state.score.compliant,
-        "outcome": outcome.status,
-        "working_key_bytes": len(objects.objects[state.validation.working_key or ""]),
-        "studio_png_bytes": len(objects.objects[state.studio.studio_key]),
+        "studio_size": [studio.width, studio.height],
+        "product_box": list(box),
     }
     return run
 
 
 VARIANTS: dict[str, Variant] = {
     "lightbox-render": lightbox_render,
-    "lightbox-render-probes": lightbox_render_probes,
-    "pyvips": pyvips_decode_once,
-    "pyvips-thumbnail": pyvips_thumbnail,
+    "pyvips": pyvips_render,
+    "pillow-idiomatic": pillow_idiomatic,
     "naive-pillow": naive_pillow,
-    "lightbox-pipeline": lightbox_pipeline,
     "lightbox-stages": lightbox_stages,
+    "lightbox-pipeline": lightbox_pipeline,
+    "minimal-work": minimal_work,
+}
+#: What each variant reads: the studio intermediate or the 24 MP photo.
+INPUTS: dict[str, str] = {
+    "lightbox-render": "intermediate",
+    "pyvips": "intermediate",
+    "pillow-idiomatic": "intermediate",
+    "naive-pillow": "intermediate",
+    "lightbox-stages": "photo",
+    "lightbox-pipeline": "photo",
+    "minimal-work": "photo",
 }

@@ -1,5 +1,6 @@
 """Pure helpers of the benchmark: cost arithmetic, ASL transitions, template
-memory, bomb crafting, geometry and quality estimation. Fast, no timing."""
+memory, bomb and worst-case inputs, geometry, quality estimation, targets and
+the exit status. Fast, no timing."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench import costs, synth
+from bench import costs, run, synth
 from bench.jpegq import estimate_quality
-from bench.variants import fit
+from bench.variants import Run, fit, shrink_on_load
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -57,6 +58,52 @@ def test_product_photo_is_deterministic_and_product_shaped() -> None:
     assert corner.min() > 190
 
 
+# ------------------------------------------------------------- worst cases
+
+
+def test_largest_size_is_the_biggest_3_by_2_frame_within_the_limit() -> None:
+    width, height = synth.largest_size(50_000_000)
+    assert width * height <= 50_000_000
+    assert (width + 1) * height > 50_000_000
+    assert width / height == pytest.approx(1.5, abs=0.001)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "mode"),
+    [
+        ("png-rgb8", "PNG", "RGB"),
+        ("tiff-rgb8", "TIFF", "RGB"),
+        ("webp-rgb8", "WEBP", "RGB"),
+        ("png-rgba8", "PNG", "RGBA"),
+        ("png-grey16", "PNG", "I;16"),
+        ("tiff-float32", "TIFF", "F"),
+    ],
+)
+def test_worst_case_inputs_are_the_format_and_mode_they_claim(
+    name: str, fmt: str, mode: str
+) -> None:
+    assert set(synth.WORST_CASES) >= {name}
+    rgb = synth.product_photo_rgb(90, 60, grain=synth.WORST_CASE_GRAIN)
+    with Image.open(io.BytesIO(synth.worst_case_bytes(name, rgb))) as im:
+        assert (im.format, im.mode, im.size) == (fmt, mode, (90, 60))
+
+
+def test_ensure_worst_cases_writes_files_the_validator_accepts(tmp_path: Path) -> None:
+    from lightbox.validation.photo import inspect_photo
+
+    paths = synth.ensure_worst_cases(tmp_path, 600 * 400, 10 * 2**20)
+    assert set(paths) == set(synth.WORST_CASES)
+    for name, path in paths.items():
+        check, working = inspect_photo(path.read_bytes(), path.name)
+        assert working is not None, (name, check.reasons)
+        assert (check.width, check.height) == synth.largest_size(600 * 400)
+
+
+def test_ensure_worst_cases_refuses_a_limit_nothing_fits(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        synth.ensure_worst_cases(tmp_path, 120 * 80, 100)
+
+
 # -------------------------------------------------------------- geometry
 
 
@@ -68,6 +115,35 @@ def test_fit_keeps_the_aspect_inside_the_canvas(
     canvas: tuple[int, int], expected: tuple[int, int]
 ) -> None:
     assert fit((6000, 4000), canvas) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "target", "shrink"),
+    [
+        ((6000, 4000), (3000, 2000), 2),
+        ((6000, 4000), (2999, 1999), 2),
+        ((6000, 4000), (3001, 2001), 1),
+        ((2000, 2000), (1600, 1600), 1),
+        ((2000, 2000), (2250, 2250), 1),
+        ((8000, 8000), (900, 900), 8),
+    ],
+)
+def test_shrink_on_load_never_goes_below_the_target(
+    size: tuple[int, int], target: tuple[int, int], shrink: int
+) -> None:
+    assert shrink_on_load(size, target) == shrink
+
+
+def test_render_totals_sum_per_repetition_and_drop_the_encode() -> None:
+    r = Run()
+    for m in ("amazon", "etsy", "shopify", "ebay"):
+        r.phases[f"{m}:decode"] = r.phases_cpu[f"{m}:decode"] = 0.1
+        r.phases[f"{m}:render"] = r.phases_cpu[f"{m}:render"] = 0.3
+        r.phases[f"{m}:encode"] = r.phases_cpu[f"{m}:encode"] = 0.2
+    r.render_totals(("decode", "render"))
+    assert r.phases_cpu["amazon:headline"] == pytest.approx(0.4)
+    assert r.phases_cpu["headline"] == pytest.approx(1.6)
+    assert r.phases["no-encode"] == pytest.approx(0.8)
 
 
 def test_estimate_quality_reads_back_the_setting() -> None:
@@ -254,3 +330,71 @@ def test_dynamodb_item_bytes_counts_names_and_values() -> None:
 def test_io_model_adds_latency_and_transfer() -> None:
     model = costs.IoModel(s3_latency_s=0.02, s3_bytes_per_s=100e6, ddb_latency_s=0.005)
     assert model.seconds(2, 50_000_000, 1) == pytest.approx(0.04 + 0.5 + 0.005)
+
+
+# ------------------------------------------------------------ targets, exit
+
+
+def _values(**overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "render_vs_pyvips_ratio": 0.9,
+        "per_photo_vs_minimal_ratio": 1.2,
+        "peak_rss_share_of_memory_size": 0.5,
+        "per_image_seconds": 1.0,
+        "bomb_refusal_ms": 0.1,
+        "bomb_refused_without_decoding": True,
+    }
+    return values | overrides
+
+
+def test_judge_passes_and_misses_against_each_limit() -> None:
+    verdicts = run.judge(_values(per_photo_vs_minimal_ratio=2.3), settings_matched=True)
+    assert verdicts["render_vs_pyvips_ratio"]["pass"] is True
+    assert verdicts["per_photo_vs_minimal_ratio"]["pass"] is False
+    assert verdicts["peak_rss_share_of_memory_size"]["gate"] is True
+
+
+def test_judge_does_not_compare_when_the_settings_differ() -> None:
+    verdicts = run.judge(_values(), settings_matched=False)
+    assert verdicts["render_vs_pyvips_ratio"]["pass"] is None
+    assert "not comparable" in verdicts["render_vs_pyvips_ratio"]["note"]
+    assert verdicts["per_image_seconds"]["pass"] is True  # not a comparison
+
+
+def test_judge_fails_a_bomb_that_was_decoded_however_fast() -> None:
+    verdicts = run.judge(_values(bomb_refused_without_decoding=False), settings_matched=True)
+    assert verdicts["bomb_refusal_ms"]["pass"] is False
+
+
+def test_exit_status_fails_an_unfair_comparison_first() -> None:
+    timing_miss = run.judge(_values(render_vs_pyvips_ratio=3.0), settings_matched=True)
+    assert run.exit_status(True, timing_miss, [])[0] == 0  # noisy timing: reported only
+    memory_miss = run.judge(_values(peak_rss_share_of_memory_size=0.9), settings_matched=True)
+    assert run.exit_status(True, memory_miss, [])[0] == 4
+    assert run.exit_status(True, run.judge(_values(), True), ["pyvips"])[0] == 1
+    status, reasons = run.exit_status(False, memory_miss, ["pyvips"])
+    assert status == 3
+    assert any("unfair" in r for r in reasons)
+
+
+def test_memory_fit_takes_each_functions_worst_stage_over_all_inputs() -> None:
+    runs = {
+        "jpeg": {
+            "stages": {"validate": {"peak_rss_mb": 100.0}, "render:etsy": {"peak_rss_mb": 300.0}}
+        },
+        "png": {
+            "stages": {"validate": {"peak_rss_mb": 1700.0}, "render:ebay": {"peak_rss_mb": 200.0}}
+        },
+        "broken": None,
+    }
+    fit = run.memory_fit(runs, {"ValidateFunction": 2048, "RenderFunction": 1536})
+    assert fit["ValidateFunction"]["worst_input"] == "png"
+    assert fit["ValidateFunction"]["pass"] is False  # 1700 > 0.8 * 2048
+    assert fit["RenderFunction"] == {
+        "memory_size_mb": 1536,
+        "peak_rss_mb": 300.0,
+        "share": round(300 / 1536, 3),
+        "worst_input": "jpeg",
+        "worst_stage": "render:etsy",
+        "pass": True,
+    }
