@@ -135,6 +135,8 @@ def measure(variant: str, data: bytes, repeat: int, save: Path | None) -> dict[s
         "outputs": outputs,
         "info": last.info,
         "memory": {**memory_mb(), "baseline_rss_mb": baseline["rss_mb"]},
+        # Every repetition, so run.py can pool several rounds of this variant.
+        "samples": {"wall_s": walls, "cpu_s": cpus, "phases": phases, "phases_cpu": phases_cpu},
     }
 
 

@@ -85,12 +85,17 @@ def _phase_sum(run: dict[str, Any] | None, key: str, suffix: str) -> float | Non
     return None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
 
 
+def _reps(results: dict[str, Any]) -> str:
+    rounds = results.get("rounds", 1)
+    return f"{rounds} rounds x {results['repeat']} runs" if rounds > 1 else str(results["repeat"])
+
+
 def _render(results: dict[str, Any]) -> Table:
     _total_key, key = _clock_keys(results)
     lb = _phase(results["variants"].get("lightbox-render"), key, "headline")
     table = Table(
         title="Render from the same studio intermediate, per Map iteration: decode + "
-        f"render one marketplace, x4 (median of {results['repeat']}, one-core "
+        f"render one marketplace, x4 (median of {_reps(results)}, one-core "
         f"{results['summary']['clock']} s)",
         title_justify="left",
     )
@@ -127,7 +132,10 @@ def _render(results: dict[str, Any]) -> Table:
 
 def _whole(results: dict[str, Any]) -> Table:
     total_key, key = _clock_keys(results)
-    table = Table(title="Whole per-photo work, from the 24 MP JPEG", title_justify="left")
+    table = Table(
+        title=f"Whole per-photo work, from the 24 MP JPEG (median of {_reps(results)})",
+        title_justify="left",
+    )
     for col in ("variant", "median", "min–max", "wall", "phases (median)", "peak RSS"):
         table.add_column(col, overflow="fold")
     for name in _WHOLE:

@@ -30,7 +30,11 @@ setting (the comparison is unfair: FAIL); 4 when a gate missed (peak RSS over
 the share of MemorySize allowed, or a bomb was decoded); 1 when something
 required could not be measured; 2 when the inputs could not be made.
 
-Usage: ``python bench/run.py [--out out/bench] [--repeat 5] [--bomb-repeat 200]``
+Every variant is measured in ``--rounds`` fresh processes, taken in turn with
+the other variants, and the repetitions of all rounds are pooled: on a shared
+machine a burst of load then hits every variant alike.
+
+Usage: ``python bench/run.py [--out out/bench] [--repeat 3] [--rounds 3] [--bomb-repeat 200]``
 """
 
 from __future__ import annotations
@@ -142,6 +146,38 @@ def run_child(args: list[str], result: Path) -> tuple[dict[str, Any] | None, str
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-12:]
         return None, f"exit {proc.returncode}: " + "\n".join(tail)
     return json.loads(result.read_text()), ""
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return {"median": median, "min": ordered[0], "max": ordered[-1]}
+
+
+def pool_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One variant's result from several rounds (separate processes, run in turn
+    with the other variants so they all see the same load): every repetition's
+    time pooled, medians recomputed, the highest peak RSS kept."""
+    if len(rounds) == 1:
+        return rounds[0]
+    pooled = dict(rounds[-1])
+    samples: dict[str, Any] = {"wall_s": [], "cpu_s": [], "phases": {}, "phases_cpu": {}}
+    for r in rounds:
+        for clock in ("wall_s", "cpu_s"):
+            samples[clock] += r["samples"][clock]
+        for key in ("phases", "phases_cpu"):
+            for name, values in r["samples"][key].items():
+                samples[key].setdefault(name, []).extend(values)
+    pooled["repeat"] = len(samples["cpu_s"])
+    pooled["rounds"] = len(rounds)
+    for clock in ("wall_s", "cpu_s"):
+        pooled[clock] = _summary(samples[clock])
+    for key in ("phases", "phases_cpu"):
+        pooled[key] = {name: _summary(values) for name, values in samples[key].items()}
+    pooled["memory"] = max((r["memory"] for r in rounds), key=lambda m: m["peak_rss_mb"])
+    pooled["samples"] = samples
+    return pooled
 
 
 # ------------------------------------------------------------------------ derive
@@ -458,7 +494,14 @@ def machine_info(runs: dict[str, dict[str, Any] | None], libjpeg: str | None) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("out/bench"))
-    parser.add_argument("--repeat", type=int, default=5, help="measured runs per variant")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs per variant and round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times every variant is measured, in turn with the others, in a fresh "
+        "process (so a burst of load on the shared machine hits them all alike)",
+    )
     parser.add_argument("--bomb-repeat", type=int, default=200)
     parser.add_argument(
         "--clock",
@@ -471,8 +514,8 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-memory", action="store_true", help="leave out the worst-case memory rows"
     )
     args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if args.repeat < 1 or args.rounds < 1:
+        parser.error("--repeat and --rounds must be at least 1")
     out = args.out if args.out.is_absolute() else (Path.cwd() / args.out)
     raw, outputs, inputs = out / "raw", out / "outputs", out / "input"
     raw.mkdir(parents=True, exist_ok=True)
@@ -502,16 +545,24 @@ def main(argv: list[str] | None = None) -> int:
     if err:
         errors["bomb"] = err
 
-    runs: dict[str, dict[str, Any] | None] = {}
-    for variant, _required in MEASURED:
-        source = "intermediate" if variant in RENDER_VARIANTS else "photo"
-        say(f"measure: {variant} from the {source} (warm-up + {args.repeat} runs)")
-        cmd = ["measure", variant, "--input", str(files[source]), "--repeat", str(args.repeat)]
-        runs[variant], err = run_child(
-            [*cmd, "--save", str(outputs / variant)], raw / f"{variant}.json"
-        )
-        if err:
-            errors[variant] = err
+    rounds: dict[str, list[dict[str, Any]]] = {variant: [] for variant, _ in MEASURED}
+    for n in range(1, args.rounds + 1):
+        for variant, _required in MEASURED:
+            source = "intermediate" if variant in RENDER_VARIANTS else "photo"
+            say(
+                f"measure: {variant} from the {source}, round {n}/{args.rounds} "
+                f"(warm-up + {args.repeat} runs)"
+            )
+            cmd = ["measure", variant, "--input", str(files[source])]
+            result, err = run_child(
+                [*cmd, "--repeat", str(args.repeat), "--save", str(outputs / variant)],
+                raw / f"{variant}-{n}.json",
+            )
+            if err:
+                errors[f"{variant} round {n}"] = err
+            elif result:
+                rounds[variant].append(result)
+    runs = {v: pool_rounds(r) if r else None for v, r in rounds.items()}
 
     say("verify: reading every output's settings back")
     checks, err = run_child(["verify", "--outputs", str(outputs)], raw / "verify.json")
@@ -568,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         "input": {"path": str(photo), "bytes": photo.stat().st_size, "size": [6000, 4000]},
         "intermediate": prep,
         "repeat": args.repeat,
+        "rounds": args.rounds,
         "variants": runs,
         "output_settings": {
             "expected": (checks or {}).get("expected"),

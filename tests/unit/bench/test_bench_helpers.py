@@ -398,3 +398,26 @@ def test_memory_fit_takes_each_functions_worst_stage_over_all_inputs() -> None:
         "worst_stage": "render:etsy",
         "pass": True,
     }
+
+
+def _round(cpu: list[float], peak: float) -> dict[str, object]:
+    return {
+        "samples": {
+            "wall_s": cpu,
+            "cpu_s": cpu,
+            "phases": {"decode": cpu},
+            "phases_cpu": {"decode": cpu},
+        },
+        "memory": {"peak_rss_mb": peak},
+        "info": {},
+    }
+
+
+def test_pool_rounds_pools_every_repetition_and_keeps_the_highest_peak() -> None:
+    pooled = run.pool_rounds([_round([1.0, 5.0, 2.0], 100.0), _round([3.0, 4.0, 0.5], 120.0)])
+    assert pooled["cpu_s"] == {"median": 2.5, "min": 0.5, "max": 5.0}
+    assert pooled["phases_cpu"]["decode"]["median"] == 2.5
+    assert pooled["repeat"] == 6 and pooled["rounds"] == 2
+    assert pooled["memory"]["peak_rss_mb"] == 120.0
+    single = _round([1.0], 1.0)
+    assert run.pool_rounds([single]) is single
