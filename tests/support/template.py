@@ -18,6 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 ASL = ROOT / "statemachine" / "listing_pipeline.asl.json"
+REPROCESS_ASL = ROOT / "statemachine" / "reprocess.asl.json"
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -83,9 +84,9 @@ def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
-def substitute_definition(substitutions: dict[str, str]) -> str:
+def substitute_definition(substitutions: dict[str, str], asl: Path = ASL) -> str:
     """What Step Functions does with DefinitionSubstitutions: plain ${Name} replacement."""
-    text = ASL.read_text()
+    text = asl.read_text()
     missing = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text)) - set(substitutions)
     if missing:
         raise KeyError(f"ASL placeholders without substitution: {sorted(missing)}")

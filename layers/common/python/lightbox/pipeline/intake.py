@@ -46,6 +46,13 @@ def photo_ref(
     return PhotoRef(**upload, seller=parsed.seller, sku=parsed.sku, filename=parsed.filename)
 
 
+def pipeline_input(
+    bucket: str, key: str, version_id: str | None, etag: str | None, size: int | None
+) -> dict[str, Any]:
+    """The ListingPipeline's execution input for one object (uploads and reprocessing)."""
+    return {"photo": photo_ref(bucket, key, version_id, etag, size).model_dump()}
+
+
 def start_for_upload(
     executions: Executions,
     bucket: str,
@@ -59,8 +66,7 @@ def start_for_upload(
     if is_supporting_asset(key):
         return IntakeResult("skipped", reason="studio-extra assets are read by the photo's run")
     name = execution_name(bucket, key, version_id or etag)
-    photo = photo_ref(bucket, key, version_id, etag, size)
-    arn = executions.start(name, {"photo": photo.model_dump()})
+    arn = executions.start(name, pipeline_input(bucket, key, version_id, etag, size))
     if arn is None:
         return IntakeResult("duplicate", name, reason="this upload already has an execution")
     return IntakeResult("started", name, arn)

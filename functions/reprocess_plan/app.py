@@ -1,0 +1,20 @@
+"""Reprocess plan: is one listed original a photo to re-run, and under which name?
+
+Pure: no AWS calls and no permissions. The reprocess state machine starts the
+pipeline execution itself (states:startExecution), so Step Functions, not this
+function, holds the right to start runs.
+"""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lightbox.pipeline.reprocess import plan_item
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> dict:
+    plan = plan_item(event)
+    logger.info("reprocess plan", extra={"key": plan["key"], "action": plan["action"]})
+    return plan
