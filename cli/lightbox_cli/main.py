@@ -196,6 +196,58 @@ def cmd_process(args: argparse.Namespace) -> int:
     return 1 if any(i["status"] == "failed" for i in items) else 0
 
 
+# --- reprocess ----------------------------------------------------------------------------
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from lightbox_cli import reprocess
+
+    ctx = _context(args.env)
+    run = reprocess.start_run(ctx, args.seller, args.sku, args.since)
+    console.print(f"reprocess run {run.run}")
+    with Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+    ) as progress:
+        bar = progress.add_task("starting", total=None, note="")
+
+        def shown(p):
+            note = f"{p.started} started, {p.skipped} skipped, {p.failed} failed"
+            progress.update(bar, total=p.total or None, completed=p.done + p.failed, note=note)
+
+        reprocess.wait_for_run(ctx, run, args.timeout, shown)
+        items = reprocess.child_items(ctx, run) if run.children and args.follow else []
+        if items:
+            done = progress.add_task("processing", total=len(items), note="")
+            counts: dict[str, int] = {}
+
+            def changed(item):
+                if item.status not in ("running", "queued"):
+                    counts[item.status] = counts.get(item.status, 0) + 1
+                    note = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+                    progress.update(done, advance=1, note=note)
+
+            follow(ctx, items, args.timeout, changed)
+    out.print(
+        f"run {run.run}: {run.status.lower()}; {run.total} items: {run.started} started, "
+        f"{run.skipped} skipped, {run.failed} failed"
+    )
+    if run.results_key:
+        out.print(f"item results: s3://{ctx.outputs['BucketName']}/{run.results_key}")
+    if items:
+        totals = ", ".join(
+            f"{sum(i.status == s for i in items)} {s}"
+            for s in dict.fromkeys(i.status for i in items)
+        )
+        out.print(f"pipeline results: {totals}")
+    if run.error:
+        console.print(f"[red]run failed:[/] {run.error}")
+    failed = run.status != "SUCCEEDED" or any(i.status == "failed" for i in items)
+    return 1 if failed else 0
+
+
 # --- executions ---------------------------------------------------------------------------
 def cmd_executions(args: argparse.Namespace) -> int:
     ctx = _context(args.env)
@@ -314,6 +366,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=UPLOAD_JOBS, help=f"parallel uploads (default {UPLOAD_JOBS})"
     )
     proc.set_defaults(func=cmd_process)
+
+    rep = sub.add_parser("reprocess", help="re-run the pipeline for a seller's originals")
+    rep.add_argument("--seller", required=True)
+    rep.add_argument("--sku", default=None, help="only this SKU")
+    rep.add_argument("--since", default=None, help="only originals modified since (date/time)")
+    rep.add_argument("--env", default="local")
+    rep.add_argument("--timeout", type=float, default=600)
+    rep.add_argument(
+        "--no-follow", dest="follow", action="store_false", help="do not wait for the results"
+    )
+    rep.set_defaults(func=cmd_reprocess)
 
     ex = sub.add_parser("executions", help="inspect pipeline executions")
     ex.add_argument("action", choices=["list", "show", "history"])

@@ -31,6 +31,8 @@ LOCAL_PARAMETERS = {
     # machine's throttle Retry instead of starting a worker per call on two cores.
     "ImageStageConcurrency": "2",
     "TaskStageConcurrency": "2",
+    # A reprocess run plans and starts as many items at once as the plan function may run.
+    "ReprocessMaxConcurrency": "2",
 }
 
 
