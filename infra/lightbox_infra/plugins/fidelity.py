@@ -44,8 +44,11 @@ def reserved_concurrency(properties: dict[str, Any] | None) -> int | None:
 
 @hooks.on_infra_start()
 def aws_fidelity() -> None:
+    from lightbox_infra.plugins import speedups
+
     _name_lambda_service_errors()
     _apply_reserved_concurrency()
+    speedups.apply()
 
 
 def _patch(cls: type, name: str, wrapper: Any) -> None:
