@@ -15,11 +15,12 @@ VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.st
 # time, sha256-pinned in the script. `sam build` packages it with the layer.
 MODEL := layers/common/python/lightbox/imaging/models/u2netp.onnx
 
-.PHONY: help install test test-unit test-integration test-e2e demo bench lint format clean emulator-stop
+.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline lint format clean emulator-stop
 
 help:
 	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
 	@echo "make test   - unit, integration (moto) and e2e (LocalStack) tests"
+	@echo "make bench-pipeline - 100-photo burst on the emulator: drain, memory, overhead"
 	@echo "make lint   - ruff + cfn-lint"
 	@echo "make clean  - remove venvs, build output and emulator state"
 
@@ -74,6 +75,11 @@ demo: install
 bench: $(VENV)/.stamp
 	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/bench.txt
 	$(VENV)/bin/python bench/run.py --out out/bench
+
+# 100 photos (2-24 MP) uploaded at once to the stack on the emulator; writes
+# out/bench-pipeline/results.json and fails when a target is missed.
+bench-pipeline: install
+	$(VENV)/bin/python bench/pipeline.py --photos 100 --out out/bench-pipeline
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .

@@ -27,6 +27,7 @@ class DeployedStack:
     ctx: StackContext
     build_seconds: float
     deploy_seconds: float
+    emulator_root: str
 
     @property
     def bucket(self) -> str:
@@ -65,7 +66,10 @@ def deployed_stack() -> Iterator[DeployedStack]:
             status.endpoint, {"ReviewTimeoutSeconds": "600", "ReviewHeartbeatSeconds": "300"}
         )
         yield DeployedStack(
-            StackContext("local", status.endpoint), info.build_seconds, info.deploy_seconds
+            StackContext("local", status.endpoint),
+            info.build_seconds,
+            info.deploy_seconds,
+            str(emulator.root),
         )
     finally:
         emulator.stop()
