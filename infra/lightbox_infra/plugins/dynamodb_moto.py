@@ -4,7 +4,7 @@ Why: LocalStack's default DynamoDB provider downloads Java and DynamoDB Local on
 first use. These machines have no internet access (only package registries), so
 that provider can never start. LocalStack already ships moto (``moto-ext``) and
 routes requests to it for many services; this provider does the same for every
-DynamoDB operation (DESIGN.md section 3).
+DynamoDB operation (docs/architecture.md, "The emulator").
 
 Selected with ``PROVIDER_OVERRIDE_DYNAMODB=moto`` and registered in
 ``infra/pyproject.toml`` as ``[localstack.aws.provider] "dynamodb:moto"``.

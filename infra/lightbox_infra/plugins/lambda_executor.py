@@ -1,7 +1,8 @@
 """LocalStack Lambda runtime executor that runs functions in local worker processes.
 
 Why: LocalStack's default executor starts a runtime container per function, and
-these machines have no Docker engine (DESIGN.md section 3). This executor keeps
+these machines have no Docker engine (docs/architecture.md, "The emulator"). This
+executor keeps
 LocalStack's model - one ``RuntimeExecutor`` per execution environment, created,
 reused, scaled out for concurrent calls and stopped by LocalStack's assignment
 service - but each environment is a Python process started with the *function

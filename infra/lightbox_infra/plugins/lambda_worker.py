@@ -1,7 +1,7 @@
 """The local Lambda sandbox: its layout, its wire protocol and the worker that runs handlers.
 
 Why this file exists: the embedded emulator has no Docker, so LocalStack's
-container runtime cannot run functions (DESIGN.md section 3). Instead
+container runtime cannot run functions (docs/architecture.md, "The emulator"). Instead
 ``lambda_executor.LocalProcessRuntimeExecutor`` starts this file as a script, once
 per execution environment, with the *function venv* interpreter
 (``.venv-lambda/bin/python``: Python 3.13 + boto3, like AWS's ``python3.13``

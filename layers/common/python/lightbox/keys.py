@@ -1,4 +1,4 @@
-"""S3 key contract (DESIGN.md §2): parsing, validation and derived names.
+"""S3 key contract (docs/architecture.md, "S3 key layout"): parsing, validation, derived names.
 
 Every key that reaches a stage is checked here first, so a hostile or broken
 upload path can never steer a copy outside its prefix.

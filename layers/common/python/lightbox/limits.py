@@ -4,7 +4,8 @@ Everything that decides whether an upload is refused at the door (size, pixel
 count, resolution) or is too poor to use at all (blur, exposure) lives here, so
 that validation, the CLI and the tests agree and a change is made once. The
 per-category *scoring* thresholds (publish / review / reject) are not here: they
-are versioned configuration loaded at run time (DESIGN.md §2, "Config").
+are versioned configuration loaded at run time (docs/architecture.md, "Config";
+every number here is listed in docs/limits-and-rules.md, "Upload validation").
 """
 
 from typing import Final

@@ -1,4 +1,4 @@
-"""Append-only, hash-chained audit trail (DESIGN.md §2 "Audit record").
+"""Append-only, hash-chained audit trail (docs/architecture.md, "Audit record").
 
 Each record carries the hash of its predecessor under the same partition key,
 so deleting or editing any record breaks verification of everything after it.

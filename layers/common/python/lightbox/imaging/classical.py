@@ -2,7 +2,8 @@
 
 Why it exists next to the learned model: it needs no model file (the fallback
 when the model is missing or fails), and it is an independent opinion whose
-agreement with the model is a confidence signal (DESIGN.md §4). Its backdrop
+agreement with the model is a confidence signal (docs/architecture.md,
+"Images"). Its backdrop
 model also measures what the confidence needs: how far the product's colours
 are from the backdrop and how sharp the outline is.
 

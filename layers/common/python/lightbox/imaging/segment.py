@@ -1,6 +1,6 @@
 """Foreground (product) segmentation: the u2netp model checked by a classical method.
 
-Why two methods (DESIGN.md §4): the learned model (`u2net`) draws clean
+Why two methods (docs/architecture.md, "Images"): the learned model (`u2net`) draws clean
 silhouettes where a colour threshold cannot (a white sneaker on a light grey
 sweep) and ignores cast shadows, but it sees the photo at 320 px and, on a
 low-contrast photo, can keep only part of the product (the elastic band of a

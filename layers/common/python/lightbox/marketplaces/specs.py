@@ -1,8 +1,9 @@
-"""Marketplace main-image rules: the one place they live (DESIGN.md §5).
+"""Marketplace main-image rules: the one place they live.
 
 The renderer reads these to decide what to produce, the compliance checker
 reads the same objects to decide what to accept, so the two cannot drift.
-Values are the public seller documentation as summarised in DESIGN.md §5;
+Values follow each marketplace's public seller documentation (explained in
+docs/limits-and-rules.md, "Marketplace main-image rules", which points here);
 where the docs give a range, the field comment says which end we use and why.
 """
 
@@ -70,7 +71,7 @@ SPECS: dict[str, MarketplaceSpec] = {
             canvas=(2000, 2000),
             min_long_side=1000,
             max_long_side=10000,
-            # §5 gives no byte cap for Amazon; its image guide caps files at
+            # Amazon's main-image rules give no byte cap; its image guide caps files at
             # 10 MB, and our renders are far below it anyway.
             max_bytes=10 * MB,
             min_fill_ratio=0.85,

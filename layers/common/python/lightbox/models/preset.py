@@ -6,7 +6,8 @@ studio code knows *how* to warm, brighten or protect highlights, a preset says
 (light, shadow, framing, specular handling); its defaults are the original
 studio look, so code that passes no look keeps its behaviour.
 
-The marketplace main image is always pure white (DESIGN.md §5); that is not a
+The marketplace main image is always pure white (docs/limits-and-rules.md,
+"Marketplace main-image rules"); that is not a
 preset choice. A preset may add one *styled* background (a colour or a
 gradient) as an extra output for storefronts that accept it (Etsy, Shopify).
 """

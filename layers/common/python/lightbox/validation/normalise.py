@@ -101,7 +101,8 @@ def _draft_towards_working_size(im: Image.Image) -> None:
     """Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (never below target).
 
     A 24 MP JPEG then decodes as 6 MP: ~4x less memory and time than decoding
-    in full and resizing (DESIGN.md §4). Other formats ignore ``draft``.
+    in full and resizing (docs/architecture.md, "Images"). Other formats ignore
+    ``draft``.
     """
     if im.format not in ("JPEG", "MPO"):
         return

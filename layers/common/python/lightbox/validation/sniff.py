@@ -13,7 +13,8 @@ import struct
 from dataclasses import dataclass
 
 #: Formats we decode, as Pillow names them. The union of what the marketplaces
-#: accept for main images (DESIGN.md §5) minus nothing: outputs are re-encoded.
+#: accept for main images (``marketplaces.specs.SPECS``; docs/limits-and-rules.md,
+#: "Marketplace main-image rules") minus nothing: outputs are re-encoded.
 ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
 
 #: The accepted list as a seller reads it in a refusal message.
