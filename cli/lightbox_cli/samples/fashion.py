@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from lightbox_cli.samples.lathe import tube_arc
-from lightbox_cli.samples.padded import blurred, darken, padded, polygon_mask, stroke, texture_noise
+from lightbox_cli.samples.padded import blurred, padded, polygon_mask, stroke, texture_noise
 from lightbox_cli.samples.shading import (
     F32,
     WHITE_SWEEP,
@@ -103,7 +103,7 @@ def render_handbag(rng: np.random.Generator, width: int = 3000, height: int = 22
     shifted[14:] = flap_cover[:-14]
     shade_img = Image.fromarray((np.clip(shifted - flap_cover, 0, 1) * 255).astype(np.uint8))
     shade = np.asarray(shade_img.filter(ImageFilter.GaussianBlur(9)), dtype=F32) / 255.0
-    darken(canvas, (x0, y0), shade * 0.45 * body_cover)
+    canvas.darken((x0, y0), shade * 0.45 * body_cover)
     padded(
         canvas,
         (x0, y0),
@@ -118,7 +118,7 @@ def render_handbag(rng: np.random.Generator, width: int = 3000, height: int = 22
     inset = [(x, y - 26) for x, y in local(curve)]
     stitches = stroke((box_w, box_h), inset, 4, dash=(16, 10))
     thread = np.broadcast_to(np.asarray((226, 208, 178), F32), (*stitches.shape, 3))
-    darken(canvas, (x0 + 1, y0 + 2), stitches * 0.25)
+    canvas.darken((x0 + 1, y0 + 2), stitches * 0.25)
     canvas.paint(canvas.clip_box(x0, y0, x0 + box_w, y0 + box_h), thread, stitches * 0.9)
     # Gold turn-lock clasp at the tip of the flap.
     gold = Material((238, 192, 112), metal=True, specular=0.5, shininess=70, ambient=0.4)
@@ -239,10 +239,10 @@ def render_sneaker(rng: np.random.Generator, width: int = 2400, height: int = 16
     for points in overlays:
         outline = shape(points)
         cover = polygon_mask(box, [outline], round_px=8) * upper_cover
-        darken(canvas, (x0 + 3, y0 + 5), blurred(cover, 6) * 0.12 * upper_cover)
+        canvas.darken((x0 + 3, y0 + 5), blurred(cover, 6) * 0.12 * upper_cover)
         padded(canvas, (x0, y0), cover, panel, puff=length * 0.012, grain=grain)
         stitch = stroke(box, [(x, y) for x, y in outline] + [outline[0]], 3, dash=(10, 8))
-        darken(canvas, (x0, y0), stitch * cover * 0.3)
+        canvas.darken((x0, y0), stitch * cover * 0.3)
     # Perforations on the toe cap.
     perf = Image.new("L", box, 0)
     draw = ImageDraw.Draw(perf)
@@ -252,7 +252,7 @@ def render_sneaker(rng: np.random.Generator, width: int = 2400, height: int = 16
                 [(0.07 + 0.028 * i + 0.014 * j, 0.14 - 0.022 * j)], toe_x, ground, length
             )[0]
             draw.ellipse((px - x0 - 4, py - y0 - 4, px - x0 + 4, py - y0 + 4), fill=255)
-    darken(canvas, (x0, y0), np.asarray(perf, F32) / 255.0 * 0.45)
+    canvas.darken((x0, y0), np.asarray(perf, F32) / 255.0 * 0.45)
     # Laces across the throat, with eyelets.
     lace_cover = Image.new("L", box, 0)
     ldraw = ImageDraw.Draw(lace_cover)
@@ -267,10 +267,10 @@ def render_sneaker(rng: np.random.Generator, width: int = 2400, height: int = 16
         ex, ey = _shoe_points([(u - 0.014, v - 0.04)], toe_x, ground, length)[0]
         edraw.ellipse((ex - x0 - 9, ey - y0 - 9, ex - x0 + 9, ey - y0 + 9), fill=255)
     lace = np.asarray(lace_cover.filter(ImageFilter.GaussianBlur(1.2)), F32) / 255.0
-    darken(
-        canvas, (x0, y0), np.asarray(eyelets.filter(ImageFilter.GaussianBlur(1)), F32) / 255 * 0.55
+    canvas.darken(
+        (x0, y0), np.asarray(eyelets.filter(ImageFilter.GaussianBlur(1)), F32) / 255 * 0.55
     )
-    darken(canvas, (x0 + 4, y0 + 7), blurred(lace, 5) * 0.22)
+    canvas.darken((x0 + 4, y0 + 7), blurred(lace, 5) * 0.22)
     padded(canvas, (x0, y0), lace, white, puff=8)
     # Sole: midsole and a grey outsole strip.
     sole = shape(
@@ -290,9 +290,9 @@ def render_sneaker(rng: np.random.Generator, width: int = 2400, height: int = 16
     padded(canvas, (x0, y0), sole_cover, sole_m, puff=length * 0.01)
     ys = np.arange(box[1], dtype=F32)[:, None] + y0
     strip = (ys > ground - length * 0.012).astype(F32) * sole_cover
-    darken(canvas, (x0, y0), blurred(strip, 1.5) * 0.28)
+    canvas.darken((x0, y0), blurred(strip, 1.5) * 0.28)
     seam = stroke(box, [(x - x0, ground - length * 0.052 - y0) for x in (toe_x, toe_x + length)], 3)
-    darken(canvas, (x0, y0), seam * sole_cover * 0.18)
+    canvas.darken((x0, y0), seam * sole_cover * 0.18)
     # A coloured heel tab: the one accent a designer would add.
     tab = shape([(0.955, 0.39), (0.985, 0.395), (1.0, 0.3), (0.985, 0.29)])
     tab_cover = polygon_mask(box, [tab], round_px=4)

@@ -138,16 +138,6 @@ def texture_noise(rng: np.random.Generator, shape: tuple[int, int], blur: float,
     return (np.asarray(image, dtype=F32) - 128.0) / 40.0 * amp
 
 
-def darken(canvas: Canvas, origin: tuple[int, int], amount: Array) -> None:
-    """Multiply the frame by (1 - amount) in a box: seams, stitch holes, creases."""
-    x0, y0 = origin
-    h, w = amount.shape
-    box = canvas.clip_box(x0, y0, x0 + w, y0 + h)
-    bx0, by0, bx1, by1 = box
-    sub = amount[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
-    canvas.pixels[by0:by1, bx0:bx1] *= (1.0 - np.clip(sub, 0, 1))[..., None]
-
-
 def stroke(
     size: tuple[int, int],
     points: list[tuple[float, float]],

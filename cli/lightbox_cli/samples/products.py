@@ -21,7 +21,7 @@ from lightbox_cli.samples.lathe import (
     tube_arc,
     vase_profile,
 )
-from lightbox_cli.samples.padded import blurred, darken, padded, polygon_mask, texture_noise
+from lightbox_cli.samples.padded import blurred, padded, polygon_mask, texture_noise
 from lightbox_cli.samples.shading import (
     F32,
     RGB,
@@ -326,7 +326,7 @@ def render_notebook(rng: np.random.Generator, width: int = 2000, height: int = 1
     box = (int(nh * 1.4), int(nh * 1.4))
     rect = [(-nw / 2, -nh / 2), (nw / 2, -nh / 2), (nw / 2, nh / 2), (-nw / 2, nh / 2)]
     shadow = polygon_mask(box, [rotated(rect, 14, 18)], round_px=14)
-    darken(canvas, (x0, y0), blurred(shadow, 22) * 0.5)
+    canvas.darken((x0, y0), blurred(shadow, 22) * 0.5)
     pages = polygon_mask(box, [rotated(rect, 7, 6)], round_px=12)
     paper = Material((214, 204, 182), ambient=0.5, diffuse=0.5)
     padded(canvas, (x0, y0), pages, paper, puff=4)
@@ -342,7 +342,7 @@ def render_notebook(rng: np.random.Generator, width: int = 2000, height: int = 1
         (band_x - 14, nh / 2 + 8),
     ]
     band_cover = polygon_mask(box, [rotated(band)], round_px=3)
-    darken(canvas, (x0 + 4, y0 + 3), blurred(band_cover, 4) * 0.35)
+    canvas.darken((x0 + 4, y0 + 3), blurred(band_cover, 4) * 0.35)
     elastic = Material((20, 20, 26), ambient=0.5, diffuse=0.5, gloss=0.1)
     padded(canvas, (x0, y0), band_cover, elastic, puff=6)
     return canvas
@@ -366,7 +366,7 @@ def render_charger(rng: np.random.Generator, size: int = 600) -> Canvas:
         (half + 46, 40 + half * 1.4 + 16),
         (half - 6, 40 + half * 1.4 + 16),
     ]
-    darken(canvas, (x0, y0), polygon_mask(box, [port], round_px=6) * 0.8)
+    canvas.darken((x0, y0), polygon_mask(box, [port], round_px=6) * 0.8)
     return canvas
 
 

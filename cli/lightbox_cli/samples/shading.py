@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from lightbox.studio._common import darken
+
 RGB = tuple[float, float, float]
 Array = np.ndarray
 
@@ -69,6 +71,10 @@ class Canvas:
             min(self.width, int(np.ceil(x1))),
             min(self.height, int(np.ceil(y1))),
         )
+
+    def darken(self, origin: tuple[int, int], amount: Array) -> None:
+        """Multiply the frame by (1 - amount) placed at ``origin``: seams, creases, shadows."""
+        darken(self.pixels, amount, origin)
 
     def paint(self, box: tuple[int, int, int, int], colour: Array, alpha: Array) -> None:
         """Alpha-composite ``colour`` (h, w, 3) with coverage ``alpha`` (h, w) at ``box``."""

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageCms
+from PIL import Image
 
+from lightbox.marketplaces.render import srgb_icc
 from lightbox_cli.samples.shading import Array
 
 # --- file writers ----------------------------------------------------------------------
@@ -30,12 +31,12 @@ def save_jpeg(image: Image.Image, path: Path, **params: Any) -> bytes:
 
 
 def srgb_profile() -> bytes:
-    """An sRGB ICC profile with a fixed creation date.
+    """The sRGB ICC profile the pipeline embeds in its outputs, with a fixed date.
 
     LittleCMS stamps profiles with the current time (header bytes 24-35);
     pinning it keeps the sample files byte-identical from run to run.
     """
-    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    profile = bytearray(srgb_icc())
     profile[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
     return bytes(profile)
 
