@@ -12,6 +12,8 @@ import itertools
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from lightbox.studio._common import _blur_l as blur_l
+from lightbox.studio._common import gaussian
 from lightbox_cli.samples.shading import F32, Array, Canvas, Material, shade, smoothstep
 
 # --- padded shapes (leather, fabric, plastic): polygons shaded by a height map --------
@@ -67,9 +69,11 @@ def padded(
     cover = cover[cy0:cy1, cx0:cx1]
     x0, y0 = origin[0] + cx0, origin[1] + cy0
     h, w = cover.shape
-    height = np.sqrt(np.clip(_soft_blur(cover, puff), 0.0, 1.0)) * puff
+    # Blurred in float (an 8-bit blur bands once differentiated); a blur "by r
+    # pixels" is a Gaussian of sigma 0.6 r.
+    height = np.sqrt(np.clip(gaussian(cover, 0.6 * puff), 0.0, 1.0)) * puff
     if bulge:
-        height += _soft_blur(cover, min(h, w) * 0.3) * bulge
+        height += gaussian(cover, 0.6 * min(h, w) * 0.3) * bulge
     gy, gx = np.gradient(height)
     if grain is not None:
         bumps_y, bumps_x = np.gradient(grain[cy0:cy1, cx0:cx1])
@@ -98,44 +102,11 @@ def _nonzero_box(cover: Array, margin: int) -> tuple[int, int, int, int] | None:
     )
 
 
-def _soft_blur(cover: Array, radius: float) -> Array:
-    """Gaussian-like blur of a float field, in float (8-bit blurs band when differentiated).
-
-    Three box passes at quarter resolution, then a bicubic upscale: smooth
-    enough to take a gradient of, and cheap for a large shape.
-    """
-    h, w = cover.shape
-    q = 4 if radius >= 8 else 1
-    small = np.asarray(
-        Image.fromarray(cover.astype(F32)).resize(
-            (max(w // q, 1), max(h // q, 1)), Image.Resampling.BOX
-        ),
-        dtype=F32,
-    )
-    r = max(1, round(radius / q * 0.6))
-    pad = 3 * r + 1
-    field = np.pad(small, pad, mode="constant")
-    for axis in (0, 1):
-        for _ in range(3):
-            c = np.cumsum(field, axis=axis, dtype=np.float64)
-            c = np.concatenate([np.zeros_like(c.take([0], axis=axis)), c], axis=axis)
-            n = field.shape[axis]
-            lo = np.clip(np.arange(n) - r, 0, n)
-            hi = np.clip(np.arange(n) + r + 1, 0, n)
-            field = ((c.take(hi, axis=axis) - c.take(lo, axis=axis)) / (2 * r + 1)).astype(F32)
-    field = field[pad:-pad, pad:-pad]
-    if q == 1:
-        return field
-    return np.asarray(Image.fromarray(field).resize((w, h), Image.Resampling.BICUBIC), dtype=F32)
-
-
 def texture_noise(rng: np.random.Generator, shape: tuple[int, int], blur: float, amp: float):
     """A smooth random field (leather pebbling, paper, fabric irregularity)."""
     h, w = shape
-    noise = rng.standard_normal((h, w), dtype=F32)
-    image = Image.fromarray(np.clip(noise * 40 + 128, 0, 255).astype(np.uint8))
-    image = image.filter(ImageFilter.GaussianBlur(blur))
-    return (np.asarray(image, dtype=F32) - 128.0) / 40.0 * amp
+    noise = np.clip(rng.standard_normal((h, w), dtype=F32) * 40 + 128, 0, 255) / 255.0
+    return (blur_l(noise, blur) * 255.0 - 128.0) / 40.0 * amp
 
 
 def stroke(
@@ -167,5 +138,5 @@ def stroke(
 
 
 def blurred(cover: Array, radius: float) -> Array:
-    image = Image.fromarray((np.clip(cover, 0, 1) * 255).astype(np.uint8))
-    return np.asarray(image.filter(ImageFilter.GaussianBlur(radius)), F32) / 255.0
+    """A coverage field (0..1) softened the way the studio suite softens masks."""
+    return blur_l(cover, radius)
