@@ -23,6 +23,7 @@ Modules, by concern:
 """
 
 from lightbox_cli.samples.catalogue import generate_samples
+from lightbox_cli.samples.fashion import tee_points
 from lightbox_cli.samples.layout import Expected, SampleSpec
 
-__all__ = ["Expected", "SampleSpec", "generate_samples"]
+__all__ = ["Expected", "SampleSpec", "generate_samples", "tee_points"]
