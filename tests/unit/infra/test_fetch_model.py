@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-BUILT_MODEL = ROOT / "layers/common/python/lightbox/imaging/models/u2netp.onnx"
+BUILT_MODEL = ROOT / "layers/segmentation/lightbox/imaging/models/u2netp.onnx"
 
 
 @pytest.fixture

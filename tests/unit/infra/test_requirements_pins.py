@@ -1,6 +1,11 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+LAYERS = {
+    "common": ROOT / "layers" / "common" / "python" / "requirements.txt",
+    "imaging": ROOT / "layers" / "imaging" / "requirements.txt",
+    "segmentation": ROOT / "layers" / "segmentation" / "requirements.txt",
+}
 
 
 def _pins(path: Path) -> list[str]:
@@ -9,7 +14,20 @@ def _pins(path: Path) -> list[str]:
 
 
 def test_given_layer_requirements_when_compared_then_build_and_dev_pins_are_identical():
-    # sam build reads the layer's own file; the dev venv reads requirements/layer.txt.
-    layer = _pins(ROOT / "layers" / "common" / "python" / "requirements.txt")
-    assert layer == _pins(ROOT / "requirements" / "layer.txt")
-    assert all("==" in pin for pin in layer), "every layer dependency must be pinned"
+    # sam build reads each layer's own file; the dev venv reads requirements/layer.txt.
+    dev = _pins(ROOT / "requirements" / "layer.txt")
+    assert all("==" in pin for pin in dev), "every layer dependency must be pinned"
+    for name, path in LAYERS.items():
+        pins = _pins(path)
+        assert pins, name
+        assert set(pins) <= set(dev), f"{name}: {sorted(set(pins) - set(dev))} not in layer.txt"
+    assert set(dev) == set().union(*(_pins(p) for p in LAYERS.values()))
+
+
+def test_given_the_split_layers_when_compared_then_segmentation_carries_all_of_imaging():
+    # Segment and studio-extras get SegmentationLayer instead of ImagingLayer (never
+    # both: numpy would be in two layers and count twice against the 250 MB limit).
+    imaging = set(_pins(LAYERS["imaging"]))
+    segmentation = set(_pins(LAYERS["segmentation"]))
+    assert imaging < segmentation
+    assert not set(_pins(LAYERS["common"])) & segmentation

