@@ -79,7 +79,7 @@ def _deploy_local() -> StackContext:
         info = deploy_local(status.endpoint)
     console.print(
         f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
-        f"deploy {info.deploy_seconds:.1f}s"
+        f"layers {info.package_seconds:.1f}s, deploy {info.deploy_seconds:.1f}s"
     )
     ctx = StackContext("local", status.endpoint)
     _seed_thresholds(ctx)
