@@ -44,8 +44,9 @@ def reserved_concurrency(properties: dict[str, Any] | None) -> int | None:
 
 @hooks.on_infra_start()
 def aws_fidelity() -> None:
-    from lightbox_infra.plugins import speedups
+    from lightbox_infra.plugins import cfn_polling, speedups
 
+    cfn_polling.apply()
     _name_lambda_service_errors()
     _apply_reserved_concurrency()
     speedups.apply()
