@@ -65,7 +65,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         root=tmp_path_factory.mktemp("emulator"),
         port=_free_port(),
         # Idle workers stop after 2 s instead of 10 min, so the idle path is exercised too.
-        extra_env={"LAMBDA_KEEPALIVE_MS": str(KEEPALIVE_MS)},
+        # Throttled calls fail at once, as on AWS, so the throttle path is exercised too.
+        extra_env={"LAMBDA_KEEPALIVE_MS": str(KEEPALIVE_MS), "LIGHTBOX_THROTTLE_WAIT_S": "0"},
     )
     emulator.start(timeout=90)
     try:

@@ -50,6 +50,7 @@ def aws_fidelity() -> None:
     _name_lambda_service_errors()
     _apply_reserved_concurrency()
     speedups.apply()
+    speedups.queue_throttled_invokes()
 
 
 def _patch(cls: type, name: str, wrapper: Any) -> None:
