@@ -20,7 +20,9 @@ has a result. Measured in the same run:
   review) and `failed` (the pipeline itself failed).
 
 Targets: peak_rss_mb <= 4096, overhead_ratio <= 1.5, lost == 0, failed == 0.
-A missed target is reported and makes the exit status 1.
+A missed target is reported and makes the exit status 1. So does a drain during
+which other processes used more than 10% of the machine's CPU: the overhead
+figure is then not fair and is recorded but not judged (`contended`).
 
 Usage: ``python bench/pipeline.py [--photos 100] [--out out/bench-pipeline]``
 """
@@ -51,6 +53,7 @@ TARGETS = {"peak_rss_mb": ("<=", 4096), "overhead_ratio": ("<=", 1.5), "lost": (
 TARGETS["failed"] = ("==", 0)
 RESULTS = ("published", "rejected", "quarantined", "in_review")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+CONTENTION_LIMIT = 0.10  # share of the machine's CPU other processes may use during the drain
 
 
 # --------------------------------------------------------------------------- photos
@@ -193,6 +196,13 @@ class Sampler:
             thread.join()
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting on I/O)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
 def _percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -329,7 +339,7 @@ def run(count: int, out_dir: Path, jobs: int, timeout: float) -> dict[str, Any]:
         sampler = Sampler(status.pid or 0, emulator.root, ctx.client("s3"), info.bucket)
         seen: dict[str, float] = {}
         uploaded_at: dict[str, float] = {}
-        cpu_before = sampler.cpu_seconds()
+        cpu_before, machine_before = sampler.cpu_seconds(), machine_busy_seconds()
         with sampler.running():
             t0 = time.monotonic()
             items = upload(
@@ -349,6 +359,7 @@ def run(count: int, out_dir: Path, jobs: int, timeout: float) -> dict[str, Any]:
             follow(ctx, items, timeout, changed)
             drain_s = max(seen.values(), default=time.monotonic()) - t0
         cpu_s = sampler.cpu_seconds() - cpu_before
+        others_s = machine_busy_seconds() - machine_before - cpu_s
         calls = lambda_calls(ctx.client("stepfunctions"), items)
     finally:
         emulator.stop()
@@ -383,6 +394,7 @@ def run(count: int, out_dir: Path, jobs: int, timeout: float) -> dict[str, Any]:
         "stage_cpu_s_per_photo": round(stage_cpu_total / len(items), 3),
         "overhead_ratio": round(drain_s * cores / stage_cpu_total, 2),
         "cpu_ratio": round(cpu_s / stage_cpu_total, 2),
+        "other_processes_cpu_share": round(max(0.0, others_s) / (drain_s * cores), 3),
         "latency_p50_s": round(_percentile(latencies, 50) or 0, 1),
         "latency_p95_s": round(_percentile(latencies, 95) or 0, 1),
         "s3_put_p95_ms": round((_percentile(sampler.put_latencies, 95) or 0) * 1000, 1),
@@ -398,6 +410,9 @@ def run(count: int, out_dir: Path, jobs: int, timeout: float) -> dict[str, Any]:
         ][:20],
         "per_size": per_size,
     }
+    # A drain shared with other work is slower for reasons the pipeline does not own:
+    # overhead_ratio is then not a fair figure, and the run says so instead of judging it.
+    results["contended"] = results["other_processes_cpu_share"] > CONTENTION_LIMIT
     results["targets"] = {
         name: {
             "target": f"{op} {bound}",
@@ -407,6 +422,16 @@ def run(count: int, out_dir: Path, jobs: int, timeout: float) -> dict[str, Any]:
         for name, (op, bound) in TARGETS.items()
     }
     return results
+
+
+def _judged(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    if results["contended"]:
+        share = results["other_processes_cpu_share"]
+        results["targets"]["overhead_ratio"]["pass"] = None
+        results["targets"]["overhead_ratio"]["unfair"] = (
+            f"other processes used {share:.0%} of the machine during the drain"
+        )
+    return results["targets"]
 
 
 def _meets(value: float, op: str, bound: float) -> bool:
@@ -422,12 +447,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results = run(args.photos, args.out, args.jobs, args.timeout)
+    targets = _judged(results)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "failures"}, indent=2))
-    missed = [name for name, t in results["targets"].items() if not t["pass"]]
+    missed = [name for name, t in targets.items() if t["pass"] is False]
+    unfair = [f"{name}: {t['unfair']}" for name, t in targets.items() if t.get("unfair")]
+    if unfair:
+        print(f"NOT JUDGED (unfair run): {'; '.join(unfair)}", file=sys.stderr)
     if missed:
         print(f"MISSED: {', '.join(missed)}", file=sys.stderr)
-    return 1 if missed else 0
+    return 1 if missed or unfair else 0
 
 
 if __name__ == "__main__":
