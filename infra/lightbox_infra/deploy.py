@@ -28,10 +28,12 @@ LOCAL_PARAMETERS = {
     "ReviewHeartbeatSeconds": "1800",
     "MaxReviewLevels": "2",
     "LogRetentionDays": "1",
-    # Two environments per function at most: a burst of uploads queues in the state
-    # machine's throttle Retry instead of starting a worker per call on two cores.
+    # At most two environments per image function and one per light function: a
+    # burst of uploads queues (the throttle wait, then the state machine's Retry)
+    # instead of starting a worker per call on two cores. Light functions answer in
+    # milliseconds; a second idle worker each would only hold ~70 MB.
     "ImageStageConcurrency": "2",
-    "TaskStageConcurrency": "2",
+    "TaskStageConcurrency": "1",
     # A reprocess run plans and starts as many items at once as the plan function may run.
     "ReprocessMaxConcurrency": "2",
 }
