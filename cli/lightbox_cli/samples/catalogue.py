@@ -33,7 +33,7 @@ def generate_samples(out_dir: Path) -> list[SampleSpec]:
     """Write the synthetic sample uploads under ``out_dir`` and describe them.
 
     Deterministic: fixed seeds, no clock, no network; two runs produce
-    byte-identical files. Takes a few seconds on one core.
+    byte-identical files. Takes 10-15 s on one core.
     """
     w = SampleSet(Path(out_dir))
     good = _good_photos(w)
