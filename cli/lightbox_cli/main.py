@@ -119,6 +119,18 @@ def cmd_stack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress() -> Progress:
+    """The progress display of long commands: a bar per phase, with a note."""
+    return Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+    )
+
+
 # --- process ------------------------------------------------------------------------------
 def run_process(
     ctx: StackContext,
@@ -129,14 +141,7 @@ def run_process(
     jobs: int = UPLOAD_JOBS,
 ) -> list[dict]:
     pairs = collect_inputs(paths, seller)
-    with Progress(
-        TextColumn("{task.description:<11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[note]}"),
-        console=console,
-    ) as progress:
+    with _progress() as progress:
         sent = progress.add_task("uploading", total=len(pairs), note="")
         finished = progress.add_task("processing", total=len(pairs), note="")
         counts: dict[str, int] = {}
@@ -203,14 +208,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     ctx = _context(args.env)
     run = reprocess.start_run(ctx, args.seller, args.sku, args.since)
     console.print(f"reprocess run {run.run}")
-    with Progress(
-        TextColumn("{task.description:<11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[note]}"),
-        console=console,
-    ) as progress:
+    with _progress() as progress:
         bar = progress.add_task("starting", total=None, note="")
 
         def shown(p):
