@@ -238,10 +238,9 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
     product asks for (or its category's preset adds) and score.
     """
     from bench.fakes import CountingAuditStore, CountingObjects, RecordingExecutions
-    from lightbox.audit.trail import AuditTrail
+    from bench.variants import fake_deps
     from lightbox.models.pipeline import AnalysisOutput, ExecutionRef, PipelineState
     from lightbox.pipeline import analyse, decide, outcomes, studio, validate
-    from lightbox.pipeline.deps import Deps
     from lightbox.pipeline.extras import ExtraRequest, produce_extra
     from lightbox.pipeline.intake import start_for_upload
 
@@ -250,15 +249,7 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
     for photo in photos:
         objects = CountingObjects(bucket)
         store = CountingAuditStore()
-        deps = Deps(
-            settings=None,  # type: ignore[arg-type]
-            objects=objects,  # type: ignore[arg-type]
-            audit_store=store,  # type: ignore[arg-type]
-            audit=AuditTrail(store),
-            reviews=None,  # type: ignore[arg-type]
-            review_service=None,  # type: ignore[arg-type]
-            notifier=None,  # type: ignore[arg-type]
-        )
+        deps = fake_deps(objects, store)
         sku = photo.path.parent
         key = f"incoming/bench-seller/{sku.name}/{photo.path.name}"
         data = photo.path.read_bytes()

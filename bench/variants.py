@@ -140,7 +140,7 @@ def shrink_on_load(size: tuple[int, int], target: tuple[int, int]) -> int:
 # --------------------------------------------------------------------- stages
 
 
-def _deps(objects: Any, store: Any) -> Any:
+def fake_deps(objects: Any, store: Any) -> Any:
     from lightbox.audit.trail import AuditTrail
     from lightbox.pipeline.deps import Deps
 
@@ -172,7 +172,7 @@ class StageRun:
         self.objects.objects[self.key] = data
         self.objects.objects[f"incoming/{SELLER}/{SKU}/product.json"] = json.dumps(PRODUCT).encode()
         self.store = CountingAuditStore()
-        self.deps = _deps(self.objects, self.store)
+        self.deps = fake_deps(self.objects, self.store)
         self.executions = RecordingExecutions()
         self.state: Any = None
         self.parts: dict[str, Any] = {}
@@ -381,7 +381,7 @@ def lightbox_render(data: bytes) -> Run:
 
     key = "work/bench/studio.jpg"
     objects = CountingObjects(BUCKET, {key: data})
-    deps = _deps(objects, CountingAuditStore())
+    deps = fake_deps(objects, CountingAuditStore())
     studio = StudioOutput(studio_key=key, cutout_key="", fill_ratio=0.88, background_purity=1.0)
     photo = PhotoRef(
         bucket=BUCKET,
