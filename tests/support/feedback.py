@@ -1,0 +1,55 @@
+"""Reviewer feedback as routing by v1 (auto 0.8, review 0.5) would have produced it."""
+
+from __future__ import annotations
+
+import random
+
+from lightbox.learning.feedback import FeedbackRecord
+from lightbox.scoring.confidence import ComplianceSummary, score_listing
+
+
+def lenient_reviewer(components):
+    """Approves everything whose product was cut out at least passably."""
+    return components["segmentation"] > 0.45
+
+
+def records(n, approve, *, category="fashion", seed=1, corrections=None, spot_rate=0.02):
+    """Photos routed by v1; `approve(components)` is the hidden reviewer."""
+    rng = random.Random(seed)
+    out = []
+    i = 0
+    while len(out) < n:
+        i += 1
+        comps = {
+            "segmentation": rng.uniform(0.4, 1.0),
+            "sharpness": rng.uniform(0.5, 1.0),
+            "exposure": rng.uniform(0.6, 1.0),
+            "framing": rng.choice([1.0, 1.0, 0.8]),
+        }
+        conf = score_listing(comps, [ComplianceSummary("amazon", True)]).confidence
+        if conf < 0.5:
+            continue  # rejected without review: no feedback
+        spot = conf >= 0.8
+        if spot and rng.random() > spot_rate:
+            continue  # auto-published, not sampled
+        out.append(
+            FeedbackRecord(
+                task_id=f"t{i}",
+                execution_name=f"e{i}",
+                decided_at=f"2026-01-01T00:00:{i:06d}",
+                reviewer="ana",
+                decision="approved" if approve(comps) else "rejected",
+                corrections=(corrections or {}) if rng.random() < 0.5 else {},
+                category=category,
+                config_version="v1",
+                confidence=conf,
+                components={**comps, "compliance": 1.0},
+                spot_check=spot,
+                spot_check_rate=spot_rate if spot else 0.0,
+            )
+        )
+    return out
+
+
+def _lenient(comps):
+    return comps["segmentation"] > 0.45
