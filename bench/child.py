@@ -83,7 +83,7 @@ _PREIMPORTS: dict[str, tuple[str, ...]] = {
 _LIGHTBOX_MODULES = (
     "lightbox.pipeline.validate",
     "lightbox.pipeline.analyse",
-    "lightbox.pipeline.studio",
+    "lightbox.pipeline.enhance",
     "lightbox.pipeline.decide",
     "lightbox.pipeline.outcomes",
 )

@@ -239,8 +239,8 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
     """
     from bench.fakes import CountingAuditStore, CountingObjects, RecordingExecutions
     from bench.variants import fake_deps
-    from lightbox.models.pipeline import AnalysisOutput, ExecutionRef, PipelineState
-    from lightbox.pipeline import analyse, decide, outcomes, studio, validate
+    from lightbox.models.stages import AnalysisOutput, ExecutionRef, PipelineState
+    from lightbox.pipeline import analyse, decide, enhance, outcomes, validate
     from lightbox.pipeline.extras import ExtraRequest, produce_extra
     from lightbox.pipeline.intake import start_for_upload
 
@@ -275,10 +275,10 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
                     "copy": analyse.draft(state),
                 }
             )
-            state.studio = studio.enhance(state, deps)
+            state.studio = enhance.enhance(state, deps)
             state.renders = [
-                studio.render(
-                    studio.RenderRequest(
+                enhance.render(
+                    enhance.RenderRequest(
                         marketplace=m,
                         studio=state.studio,
                         photo=state.photo,

@@ -9,7 +9,7 @@ four canvases with the production JPEG settings (`bench.settings`), which
 `child.py verify` reads back from the files:
 
 * ``lightbox-render``: the Render stage function itself
-  (`lightbox.pipeline.studio.render`, what functions/render/app.py calls)
+  (`lightbox.pipeline.enhance.render`, what functions/render/app.py calls)
   against an in-memory object store. Its decode, `render_for_marketplace`
   (resize + pad, encode), compliance check and upload are timed by wrapping
   the functions it calls; the headline counts decode + render, since no
@@ -194,7 +194,7 @@ class StageRun:
         return [*out, ("score", self.score), ("publish", self.publish)]
 
     def intake(self) -> None:
-        from lightbox.models.pipeline import ExecutionRef, PipelineState
+        from lightbox.models.stages import ExecutionRef, PipelineState
         from lightbox.pipeline.intake import start_for_upload
 
         started = start_for_upload(self.executions, BUCKET, self.key, None, "etag-1", self.size)
@@ -220,27 +220,27 @@ class StageRun:
         self.parts["attributes"] = analyse.attributes(self.state, self.deps)
 
     def draft_copy(self) -> None:
-        from lightbox.models.pipeline import AnalysisOutput
+        from lightbox.models.stages import AnalysisOutput
         from lightbox.pipeline import analyse
 
         self.parts["copy"] = analyse.draft(self.state)
         self.state.analysis = AnalysisOutput.model_validate(self.parts)
 
     def enhance(self) -> None:
-        from lightbox.pipeline import studio
+        from lightbox.pipeline import enhance
 
-        self.state.studio = studio.enhance(self.state, self.deps)
+        self.state.studio = enhance.enhance(self.state, self.deps)
 
     def render(self, marketplace: str) -> None:
-        from lightbox.pipeline import studio
+        from lightbox.pipeline import enhance
 
-        request = studio.RenderRequest(
+        request = enhance.RenderRequest(
             marketplace=marketplace,
             studio=self.state.studio,
             photo=self.state.photo,
             execution=self.state.execution,
         )
-        self.renders.append(studio.render(request, self.deps))
+        self.renders.append(enhance.render(request, self.deps))
 
     def score(self) -> None:
         from lightbox.pipeline import decide
@@ -312,8 +312,8 @@ def studio_intermediate(data: bytes) -> tuple[bytes, dict[str, Any]]:
 def lightbox_pipeline(data: bytes) -> Run:
     """The whole per-image work with the domain functions, in pipeline order."""
     from lightbox.analysis.attributes import describe_colours
+    from lightbox.imaging.compose import compose_studio
     from lightbox.imaging.segment import segment_foreground
-    from lightbox.imaging.studio import compose_studio
     from lightbox.marketplaces.compliance import check_compliance
     from lightbox.marketplaces.render import render_for_marketplace
     from lightbox.presets import get_preset
@@ -376,8 +376,8 @@ def lightbox_render(data: bytes) -> Run:
 
     from bench.fakes import CountingAuditStore, CountingObjects
     from lightbox.marketplaces import render as renderer
-    from lightbox.models.pipeline import ExecutionRef, PhotoRef, StudioOutput
-    from lightbox.pipeline import studio as stage
+    from lightbox.models.stages import ExecutionRef, PhotoRef, StudioOutput
+    from lightbox.pipeline import enhance as stage
 
     key = "work/bench/studio.jpg"
     objects = CountingObjects(BUCKET, {key: data})

@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lightbox.models.pipeline import PipelineState
+from lightbox.models.stages import PipelineState
 from lightbox.pipeline.analyse import attributes
 from lightbox.pipeline.deps import deps
 

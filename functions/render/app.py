@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.pipeline.deps import deps
-from lightbox.pipeline.studio import RenderRequest, render
+from lightbox.pipeline.enhance import RenderRequest, render
 
 logger = Logger()
 

@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from lightbox.models.pipeline import PipelineState
+from lightbox.models.stages import PipelineState
 from lightbox.pipeline.decide import request_review
 from lightbox.pipeline.deps import deps
 

@@ -204,7 +204,7 @@ def test_given_invalid_product_json_when_photo_uploaded_then_quarantined_naming_
 def test_given_stage_crashes_when_running_then_catch_quarantines_audits_and_fails(
     moto_pipeline, monkeypatch
 ):
-    import lightbox.pipeline.studio as studio
+    import lightbox.pipeline.enhance as studio
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("studio renderer exploded")

@@ -12,8 +12,7 @@ import itertools
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from lightbox.studio._common import _blur_l as blur_l
-from lightbox.studio._common import gaussian
+from lightbox.imaging.filters import blur_l, gaussian
 from lightbox_cli.samples.shading import F32, Array, Canvas, Material, shade, smoothstep
 
 # --- padded shapes (leather, fabric, plastic): polygons shaded by a height map --------

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from lightbox.studio._common import darken, gaussian
+from lightbox.imaging.filters import gaussian
+from lightbox.imaging.shadow import darken
 
 RGB = tuple[float, float, float]
 Array = np.ndarray

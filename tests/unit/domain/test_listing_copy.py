@@ -1,4 +1,4 @@
-from lightbox.listing.copy import TITLE_LIMITS, draft_copy, enrich_copy
+from lightbox.listing.draft import TITLE_LIMITS, draft_copy, enrich_copy
 from lightbox.models.product import ProductMetadata
 
 

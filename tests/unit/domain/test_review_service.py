@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lightbox.models.pipeline import ExecutionRef, PhotoRef, PipelineState
+from lightbox.models.stages import ExecutionRef, PhotoRef, PipelineState
 from lightbox.review.service import ReviewError, ReviewService, TokenExpiredError
 
 

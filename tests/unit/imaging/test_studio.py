@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.imaging.studio import StudioResult, compose_studio
+from lightbox.imaging.compose import StudioResult, compose_studio
 
 # ---------------------------------------------------------------- synthetic scenes
 

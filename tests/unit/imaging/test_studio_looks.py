@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.imaging.studio import StudioResult, compose_studio, styled_variant
+from lightbox.imaging.compose import StudioResult, compose_studio, styled_variant
 from lightbox.models.preset import Background, Lighting, Shadow, StudioLook
 from lightbox.models.product import Category
 from lightbox.presets import get_preset

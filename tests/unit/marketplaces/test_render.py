@@ -133,8 +133,8 @@ def test_given_an_unknown_marketplace_when_rendered_then_the_error_lists_known_o
 
 def test_given_the_whole_imaging_chain_when_run_then_every_render_complies():
     """Photo -> segmentation -> studio -> renders -> independent compliance."""
+    from lightbox.imaging.compose import compose_studio
     from lightbox.imaging.segment import segment_foreground
-    from lightbox.imaging.studio import compose_studio
 
     h, w = 900, 1200
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)

@@ -15,7 +15,7 @@ from PIL import Image, ImageCms, ImageDraw, ImageFile, ImageFilter
 
 from lightbox import limits
 from lightbox.validation import photo
-from lightbox.validation.metrics import METRIC_KEYS, measure_quality
+from lightbox.validation.measures import METRIC_KEYS, measure_quality
 from lightbox.validation.photo import PhotoCheck, inspect_photo
 
 # --- builders ------------------------------------------------------------------------

@@ -49,7 +49,7 @@ METRICS_LONG_SIDE: Final[int] = 512
 
 # --- Sharpness -----------------------------------------------------------------
 # Sharpness is the Laplacian variance measured on the 512 px metrics copy (see
-# lightbox.validation.metrics: smoothed Laplacian, most detailed tenth of the
+# lightbox.validation.measures: smoothed Laplacian, most detailed tenth of the
 # frame), mapped to 0..1 on a log scale between these two points. Calibrated by
 # blurring the sample studio shots (2000 px) with a Gaussian of radius r:
 # r=0 → 145..265, r=2 → 110..180, r=4 → 58..76, r=6 → ~30, r=10 → ~7, r=16 → ~2.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lightbox.models.pipeline import Outcome
+from lightbox.models.stages import Outcome
 
 metrics = Metrics(namespace="Lightbox")
 OUTCOME_METRICS = {

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from lightbox.imaging.colour import srgb_to_lab
+
 # Longest side of the copy colours are read from: colour needs no detail, and
 # at 160 px the whole analysis costs a few milliseconds.
 _ANALYSIS_SIDE = 160
@@ -310,19 +312,7 @@ def _colourfulness(pixels: np.ndarray, weights: np.ndarray) -> float:
 
 def _srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB (0..255, any leading shape) to CIELAB (D65)."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    to_xyz = np.array(
-        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]],
-        dtype=np.float32,
-    )
-    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
-    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    lab = np.empty_like(f)
-    lab[..., 0] = 116 * f[..., 1] - 16
-    lab[..., 1] = 500 * (f[..., 0] - f[..., 1])
-    lab[..., 2] = 200 * (f[..., 1] - f[..., 2])
-    return lab
+    return srgb_to_lab(np.asarray(rgb, dtype=np.float32) / 255.0)
 
 
 _NAMES = list(_NAMED_COLOURS)

@@ -6,7 +6,7 @@ streaks. Treated like the rest of the product they do harm three ways: they
 dominate the "brightest product pixels" that white balance and levels read
 (a chrome ring is then never brightened, a blue-tinted reflection cools the
 whole product), levels push them into a flat clipped blob, and sharpening
-rings them with dark halos. `imaging.studio` uses this module's map to keep
+rings them with dark halos. `imaging.compose` uses this module's map to keep
 them out of the statistics, tone them separately and leave them unsharpened.
 
 A pixel belongs to a highlight's core when it is

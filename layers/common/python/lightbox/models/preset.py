@@ -19,8 +19,8 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lightbox.marketplaces.specs import SPECS
-from lightbox.models.pipeline import Thresholds
 from lightbox.models.product import Category, Marketplace, StudioExtras
+from lightbox.models.stages import Thresholds
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
 
@@ -121,12 +121,12 @@ class Background(_Preset):
 
 
 class StudioLook(_Preset):
-    """What `imaging.studio.compose_studio` needs from a preset.
+    """What `imaging.compose.compose_studio` needs from a preset.
 
     specular: the category is often reflective (metal, glass, gloss): bright
         specular highlights are found and kept out of the colour statistics,
         toned without white-balance gains, never clipped by levels and never
-        sharpened (see `imaging.studio`).
+        sharpened (see `imaging.compose`).
     """
 
     lighting: Lighting = Lighting()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lightbox.analysis.attributes import describe_colours
 from lightbox.imaging.codec import decode, encode_png
 from lightbox.imaging.segment import segment_foreground
-from lightbox.listing.copy import draft_copy
-from lightbox.models.pipeline import (
+from lightbox.listing.draft import draft_copy
+from lightbox.models.stages import (
     AttributesOutput,
     ListingCopy,
     PipelineState,

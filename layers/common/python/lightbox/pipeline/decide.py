@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, human_actor, pipeline_pk
-from lightbox.models.pipeline import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
+from lightbox.models.stages import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
 from lightbox.pipeline.deps import Deps
 from lightbox.review.service import assignee_for, task_id_for
 from lightbox.scoring.confidence import ComplianceSummary, framing_signal, score_listing

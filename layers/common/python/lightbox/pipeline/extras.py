@@ -13,21 +13,21 @@ from collections.abc import Callable
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
+from lightbox.extras.asset_set import product_page_assets
+from lightbox.extras.ghost import ghost_mannequin
+from lightbox.extras.group import group_shot
+from lightbox.extras.lookalike import match_look
+from lightbox.extras.mockup import apply_graphic
+from lightbox.extras.poster import ad_poster
+from lightbox.extras.scene import default_scene, place_in_scene
 from lightbox.imaging.codec import decode
+from lightbox.imaging.compose import compose_studio
 from lightbox.imaging.segment import segment_foreground
-from lightbox.imaging.studio import compose_studio
 from lightbox.keys import asset_key, parse_photo_key
 from lightbox.marketplaces.render import render_for_marketplace
-from lightbox.models.pipeline import ExecutionRef, ExtraOutput, PhotoRef, StudioOutput
 from lightbox.models.product import ProductMetadata
+from lightbox.models.stages import ExecutionRef, ExtraOutput, PhotoRef, StudioOutput
 from lightbox.pipeline.deps import Deps
-from lightbox.studio.asset_set import product_page_assets
-from lightbox.studio.ghost import ghost_mannequin
-from lightbox.studio.group import group_shot
-from lightbox.studio.lookalike import match_look
-from lightbox.studio.mockup import apply_graphic
-from lightbox.studio.poster import ad_poster
-from lightbox.studio.scene import default_scene, place_in_scene
 from lightbox.validation.photo import inspect_photo
 
 

@@ -13,7 +13,7 @@ from lightbox.keys import (
     is_supporting_asset,
     parse_photo_key,
 )
-from lightbox.models.pipeline import PhotoRef
+from lightbox.models.stages import PhotoRef
 
 
 class Executions(Protocol):

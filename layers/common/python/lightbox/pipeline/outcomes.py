@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.keys import PhotoKey, parse_photo_key
-from lightbox.listing.copy import enrich_copy
+from lightbox.listing.draft import enrich_copy
 from lightbox.listing.feeds import ListingFacts, build_feed
-from lightbox.models.pipeline import Outcome, PipelineState
+from lightbox.models.stages import Outcome, PipelineState
 from lightbox.pipeline.deps import Deps
 
 

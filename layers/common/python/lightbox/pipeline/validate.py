@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.imaging.codec import encode_intermediate
 from lightbox.limits import MAX_UPLOAD_BYTES
-from lightbox.models.pipeline import PipelineState, ValidationOutput
 from lightbox.models.product import ProductMetadata, StudioExtras
+from lightbox.models.stages import PipelineState, ValidationOutput
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
 from lightbox.validation.photo import inspect_photo

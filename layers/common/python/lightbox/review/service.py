@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from lightbox.models.pipeline import PipelineState, ReviewDecision
+from lightbox.models.stages import PipelineState, ReviewDecision
 
 REVIEW_LEVELS = ("reviewers", "leads", "owners")
 Decision = Literal["approved", "rejected", "corrected"]

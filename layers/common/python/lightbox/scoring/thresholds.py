@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lightbox.models.pipeline import Thresholds
+from lightbox.models.stages import Thresholds
 from lightbox.presets import catalogue
 
 BUILTIN_VERSION = "builtin"

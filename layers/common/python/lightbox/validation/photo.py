@@ -42,7 +42,7 @@ from lightbox.limits import (
     SHARPNESS_SEVERE,
     SHARPNESS_TARGET,
 )
-from lightbox.validation.metrics import measure_quality
+from lightbox.validation.measures import measure_quality
 from lightbox.validation.normalise import decode_working_image, orientation_value
 from lightbox.validation.sniff import ACCEPTED_HUMAN, Sniffed, sniff
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-import lightbox.studio as studio_pkg
-from lightbox.studio.generative import ProceduralSceneGenerator, SceneGenerator, default_generator
+import lightbox.extras as studio_pkg
+from lightbox.extras.generative import ProceduralSceneGenerator, SceneGenerator, default_generator
 
 
 def test_given_the_default_generator_when_checked_then_it_satisfies_the_port():

@@ -24,18 +24,17 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from lightbox.studio._common import (
+from lightbox.extras._common import (
     ALPHA_ON,
     F32,
     as_rgba,
     crop_to_alpha,
-    darken,
     downscale,
-    floor_shadow,
-    luma,
     resize_rgba,
     to_image,
 )
+from lightbox.imaging.colour import luma
+from lightbox.imaging.shadow import darken, floor_shadow
 
 #: The products' bounding block fills at most this share of the canvas width
 #: and height (the rest is margin and room for shadows).

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.studio.group import group_shot
+from lightbox.extras.group import group_shot
 from support.studio_images import cutout
 
 CANVAS = 1000

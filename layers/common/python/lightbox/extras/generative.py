@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 
 from PIL import Image
 
-from lightbox.studio.scene import default_scene
+from lightbox.extras.scene import default_scene
 
 
 @runtime_checkable

@@ -29,18 +29,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
+from lightbox.extras._common import F32, alpha_array, as_rgb, downscale, fit_plane, rgb_array
+from lightbox.imaging.colour import lab_to_srgb, luma, srgb_to_lab
 from lightbox.imaging.segment import segment_foreground
-from lightbox.studio._common import (
-    F32,
-    alpha_array,
-    as_rgb,
-    downscale,
-    fit_plane,
-    lab_to_srgb,
-    luma,
-    rgb_array,
-    srgb_to_lab,
-)
 
 #: Side of the 3-D LUT. 33 is the usual "smooth enough" size: interpolation
 #: error stays below one 8-bit level for these gentle, smooth mappings.

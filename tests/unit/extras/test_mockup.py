@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from lightbox.studio.mockup import apply_graphic
+from lightbox.extras.mockup import apply_graphic
 from support.studio_images import luma
 
 SIZE = (600, 600)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from lightbox.models.pipeline import ListingCopy
 from lightbox.models.product import ProductMetadata
+from lightbox.models.stages import ListingCopy
 
 TITLE_LIMITS: Mapping[str, int] = {"amazon": 200, "etsy": 140, "shopify": 255, "ebay": 80}
 MAX_BULLETS = 5

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.studio.scene import default_scene, place_in_scene
+from lightbox.extras.scene import default_scene, place_in_scene
 from support.studio_images import cutout, luma
 
 SIDE = 600

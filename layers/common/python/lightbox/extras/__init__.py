@@ -1,4 +1,4 @@
-"""The studio suite: image operations beyond the white main image.
+"""The studio extras: image operations beyond the white main image.
 
 One module per feature, each a pure function over Pillow images (no network,
 no model downloads, deterministic):

@@ -24,21 +24,20 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from lightbox.studio._common import (
+from lightbox.extras._common import (
     F32,
     alpha_array,
     as_rgb,
     as_rgba,
     crop_to_alpha,
-    darken,
     downscale,
     fit_plane,
-    floor_shadow,
-    luma,
     resize_rgba,
     rgb_array,
     to_image,
 )
+from lightbox.imaging.colour import luma
+from lightbox.imaging.shadow import darken, floor_shadow
 
 #: How much of the scene's local colour cast / exposure the product takes.
 TEMPERATURE_WEIGHT = 0.3

@@ -28,8 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from lightbox.imaging.segment import label
-from lightbox.studio._common import (
+from lightbox.extras._common import (
     F32,
     alpha_array,
     backdrop_colour,
@@ -37,13 +36,14 @@ from lightbox.studio._common import (
     dilate,
     downscale,
     erode,
-    gaussian,
     hull_fill,
     product_mask,
     refine_alpha,
     resize_rgba,
     rgb_array,
 )
+from lightbox.imaging.filters import gaussian
+from lightbox.imaging.segment import label
 
 #: Long side of the copy the opening is searched on.
 WORK_SIDE = 640

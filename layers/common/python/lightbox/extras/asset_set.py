@@ -18,21 +18,21 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from lightbox.studio._common import (
+from lightbox.extras._common import (
     F32,
     alpha_array,
     as_rgb,
     as_rgba,
-    box_blur,
     crop_to_alpha,
     downscale,
     erode,
-    luma,
     rgb_array,
 )
-from lightbox.studio.generative import SceneGenerator, default_generator
-from lightbox.studio.poster import ad_poster
-from lightbox.studio.scene import place_in_scene
+from lightbox.extras.generative import SceneGenerator, default_generator
+from lightbox.extras.poster import ad_poster
+from lightbox.extras.scene import place_in_scene
+from lightbox.imaging.colour import luma
+from lightbox.imaging.filters import box_blur
 
 #: Number of close-ups and their output side.
 DETAILS = 3
@@ -60,7 +60,7 @@ def product_page_assets(
 ) -> dict[str, Image.Image]:
     """Return {"main", "detail_1".."detail_3", "lifestyle", "poster"} RGB images.
 
-    studio: the white main image (`imaging.studio.compose_studio(...).image`).
+    studio: the white main image (`imaging.compose.compose_studio(...).image`).
     cutout: the product's RGBA cut-out (`...cutout`), at canvas scale.
     scene: the seller's own lifestyle photo; else `generator` (default: the
         deterministic procedural backdrop) renders one.

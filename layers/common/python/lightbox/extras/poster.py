@@ -31,17 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from lightbox.studio._common import (
-    F32,
-    alpha_array,
-    as_rgb,
-    contrast_ratio,
-    downscale,
-    lab_to_srgb,
-    product_mask,
-    resize_rgba,
-    srgb_to_lab,
-)
+from lightbox.extras._common import F32, alpha_array, as_rgb, downscale, product_mask, resize_rgba
+from lightbox.imaging.colour import contrast_ratio, lab_to_srgb, srgb_to_lab
 
 RGB = tuple[int, int, int]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from lightbox.studio.asset_set import detail_boxes, product_page_assets
-from lightbox.studio.generative import ProceduralSceneGenerator
+from lightbox.extras.asset_set import detail_boxes, product_page_assets
+from lightbox.extras.generative import ProceduralSceneGenerator
 
 
 def _detailed_cutout() -> Image.Image:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from lightbox.imaging.codec import decode, encode_intermediate, encode_png
-from lightbox.imaging.studio import compose_studio, styled_variant
+from lightbox.imaging.compose import compose_studio, styled_variant
 from lightbox.keys import parse_photo_key
 from lightbox.marketplaces.compliance import check_compliance
 from lightbox.marketplaces.render import render_for_marketplace
-from lightbox.models.pipeline import (
+from lightbox.models.product import Marketplace
+from lightbox.models.stages import (
     ComplianceOutput,
     ExecutionRef,
     PhotoRef,
@@ -17,7 +18,6 @@ from lightbox.models.pipeline import (
     RenderOutput,
     StudioOutput,
 )
-from lightbox.models.product import Marketplace
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.studio._common import srgb_to_lab
-from lightbox.studio.lookalike import match_look
+from lightbox.extras.lookalike import match_look
+from lightbox.imaging.colour import srgb_to_lab
 from support.studio_images import luma, product_photo
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.studio import poster
-from lightbox.studio._common import contrast_ratio
-from lightbox.studio.poster import FontUnavailableError, ad_poster, dominant_colour, font_file
+from lightbox.extras import poster
+from lightbox.extras.poster import FontUnavailableError, ad_poster, dominant_colour, font_file
+from lightbox.imaging.colour import contrast_ratio
 from support.studio_images import product_photo
 
 

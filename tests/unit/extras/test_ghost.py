@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lightbox.studio.ghost import ghost_mannequin
+from lightbox.extras.ghost import ghost_mannequin
 from support.studio_images import luma, polygon_alpha, shirt_inner
 
 W, H = 800, 900  # shirt_front's default size

@@ -24,19 +24,19 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from lightbox.studio._common import (
+from lightbox.extras._common import (
     F32,
     alpha_array,
     as_rgb,
     as_rgba,
-    gaussian,
-    luma,
     product_mask,
     resize_rgba,
     rgb_array,
     solid_bbox,
     to_image,
 )
+from lightbox.imaging.colour import luma
+from lightbox.imaging.filters import gaussian
 
 #: Default print size: at most this fraction of the item's bbox width/height.
 DEFAULT_COVERAGE = 0.42
