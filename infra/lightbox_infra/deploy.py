@@ -21,11 +21,11 @@ from lightbox_infra.paths import repo_root, state_dir
 
 LOCAL_REGION = "us-east-1"
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
-# Short review timeouts locally so a demo reviewer sees escalation within the hour.
+# Short review timeouts locally so a demo reviewer sees a task escalate (10 min) and,
+# with two levels, rejected (20 min) while the emulator still runs.
 LOCAL_PARAMETERS = {
     "Environment": "local",
-    "ReviewTimeoutSeconds": "3600",
-    "ReviewHeartbeatSeconds": "1800",
+    "ReviewTimeoutSeconds": "600",
     "MaxReviewLevels": "2",
     "LogRetentionDays": "1",
     # At most two environments per image function and one per light function: a
@@ -259,13 +259,14 @@ def local_template(built: Path, s3, bucket: str) -> Path:
 
 
 def check_parameters(params: dict[str, str]) -> None:
-    """Catch what CloudFormation cannot: Step Functions refuses a heartbeat that is not
-    shorter than the timeout, and only after a slow create-and-rollback."""
-    timeout, heartbeat = int(params["ReviewTimeoutSeconds"]), int(params["ReviewHeartbeatSeconds"])
-    if heartbeat >= timeout:
+    """Catch before a slow create-and-rollback what would fail it: the review timer
+    must be a whole number of seconds the template accepts (10 or more)."""
+    value = str(params.get("ReviewTimeoutSeconds", ""))
+    if not value.isdigit() or int(value) < 10:
+        raise DeployError(f"ReviewTimeoutSeconds must be a whole number >= 10, not {value!r}.")
+    if "ReviewHeartbeatSeconds" in params:
         raise DeployError(
-            f"ReviewHeartbeatSeconds ({heartbeat}) must be shorter than "
-            f"ReviewTimeoutSeconds ({timeout})."
+            "ReviewHeartbeatSeconds is gone: a review level ends after ReviewTimeoutSeconds."
         )
 
 

@@ -62,9 +62,7 @@ def deployed_stack() -> Iterator[DeployedStack]:
     emulator = Emulator(root=state_dir() / "e2e-emulator", port=E2E_PORT)
     status = emulator.start()
     try:
-        info = deploy_local(
-            status.endpoint, {"ReviewTimeoutSeconds": "600", "ReviewHeartbeatSeconds": "300"}
-        )
+        info = deploy_local(status.endpoint, {"ReviewTimeoutSeconds": "600"})
         yield DeployedStack(
             StackContext("local", status.endpoint),
             info.build_seconds,

@@ -136,7 +136,6 @@ def build_pipeline(review_timeout: int = 60, review_heartbeat: int = 30) -> Moto
     params = {
         "Environment": ENVIRONMENT,
         "ReviewTimeoutSeconds": str(review_timeout),
-        "ReviewHeartbeatSeconds": str(review_heartbeat),
         "MaxReviewLevels": "2",
         "LogRetentionDays": "1",
     }

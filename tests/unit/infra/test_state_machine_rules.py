@@ -8,7 +8,6 @@ from support.template import ASL, substitute_definition
 
 SUBSTITUTIONS = {
     "ReviewTimeoutSeconds": "600",
-    "ReviewHeartbeatSeconds": "300",
     "ConfigTableName": "config",
 }
 
@@ -42,7 +41,9 @@ def test_given_the_pipeline_when_inspected_then_every_task_has_retry_and_catch()
     assert missing == []
 
 
-def test_given_the_pipeline_when_inspected_then_every_token_wait_has_timeout_and_heartbeat():
+def test_given_the_pipeline_when_inspected_then_every_token_wait_ends_at_its_timeout():
+    # Nothing sends heartbeats, so a HeartbeatSeconds would end every wait early and
+    # make the expires_at shown to reviewers wrong; the timeout alone ends a level.
     waits = [
         state
         for _, state in _states(_definition())
@@ -50,9 +51,12 @@ def test_given_the_pipeline_when_inspected_then_every_token_wait_has_timeout_and
     ]
     assert waits
     for state in waits:
-        assert 0 < state["HeartbeatSeconds"] < state["TimeoutSeconds"]
-        caught = {e for c in state["Catch"] for e in c["ErrorEquals"]}
-        assert {"States.Timeout", "States.HeartbeatTimeout"} <= caught
+        assert state["TimeoutSeconds"] == int(SUBSTITUTIONS["ReviewTimeoutSeconds"])
+        assert "HeartbeatSeconds" not in state and "HeartbeatSecondsPath" not in state
+        timeout_catch = [c for c in state["Catch"] if "States.Timeout" in c["ErrorEquals"]]
+        assert [c["Next"] for c in timeout_catch] == ["EscalateReview"]
+        # The task's expires_at is computed from the moment the state was entered.
+        assert state["Parameters"]["Payload"]["entered_at.$"] == "$$.State.EnteredTime"
 
 
 def test_given_the_pipeline_when_inspected_then_top_level_tasks_catch_into_the_failure_handler():
