@@ -1,4 +1,5 @@
-"""`lightbox` — operate the pipeline: emulator, stack, process, executions, review, demo."""
+"""`lightbox` — operate the pipeline: emulator, stack, process, executions, review, demo,
+calibrate, config."""
 
 from __future__ import annotations
 
@@ -395,6 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=600)
     demo.add_argument("--keep-running", action="store_true")
     demo.set_defaults(func=cmd_demo)
+
+    from lightbox_cli import learning
+
+    learning.register(sub, _context)
     return parser
 
 

@@ -138,6 +138,10 @@ def build_pipeline(review_timeout: int = 60, review_heartbeat: int = 30) -> Moto
         "ReviewTimeoutSeconds": str(review_timeout),
         "MaxReviewLevels": "2",
         "LogRetentionDays": "1",
+        # No random spot checks: each test pins its route (a config version can set a rate).
+        "SpotCheckRate": "0",
+        "TargetPrecision": "0.98",
+        "CalibrationMinDecisions": "50",
     }
     resolve = Resolver(params)
     s3 = boto3.client("s3", region_name=REGION)

@@ -18,6 +18,10 @@ class Settings(BaseModel):
     review_timeout_seconds: int = Field(default=86400, alias="REVIEW_TIMEOUT_SECONDS")
     max_review_levels: int = Field(default=2, alias="MAX_REVIEW_LEVELS")
     state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
+    # Learning (template parameters SpotCheckRate, TargetPrecision, CalibrationMinDecisions).
+    spot_check_rate: float = Field(default=0.02, ge=0, le=1, alias="SPOT_CHECK_RATE")
+    target_precision: float = Field(default=0.98, gt=0.5, lt=1, alias="TARGET_PRECISION")
+    calibration_min_decisions: int = Field(default=50, ge=1, alias="CALIBRATION_MIN_DECISIONS")
 
 
 @cache

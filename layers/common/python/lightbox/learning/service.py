@@ -39,6 +39,18 @@ class CalibrationResult:
     written: str | None  # the new version, None when nothing was worth writing
     calibration: Calibration
 
+    def summary(self) -> dict:
+        """Small and JSON-able: what the Lambda returns and the CLI prints."""
+        return {
+            "base": self.base,
+            "written": self.written,
+            "moved": self.calibration.moved,
+            "evidence": {
+                k: v.model_dump(mode="json", exclude_defaults=True)
+                for k, v in self.calibration.evidence.items()
+            },
+        }
+
 
 def base_version(configs: ConfigVersions) -> ConfigVersion:
     from lightbox.scoring.thresholds import BUILTIN_VERSION, DEFAULT_THRESHOLDS

@@ -1,0 +1,50 @@
+"""Calibrate: learn per-category routing from reviewer feedback; write a new config version.
+
+Runs on the template's schedule (an EventBridge rule) and on demand
+(`lightbox calibrate` invokes it with `{"actor": ..., "dry_run": ...}`).
+"""
+
+from datetime import UTC, datetime
+from typing import get_args
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
+from lightbox.learning.calibrate import Policy
+from lightbox.learning.service import run_calibration
+from lightbox.models.product import Category
+from lightbox.settings import settings
+
+logger = Logger()
+
+
+class CalibrateRequest(BaseModel):
+    """A scheduled EventBridge event (`source` aws.events) or an on-demand request."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source: str = ""
+    actor: str = ""
+    dry_run: bool = False
+
+
+@logger.inject_lambda_context
+@event_parser(model=CalibrateRequest)
+def handler(event: CalibrateRequest, context: LambdaContext) -> dict:
+    s = settings()
+    actor = "schedule" if event.source == "aws.events" else event.actor or "invoke"
+    result = run_calibration(
+        DynamoFeedbackStore(s.review_table),
+        DynamoConfigVersions(s.config_table),
+        Policy(target_precision=s.target_precision, min_decisions=s.calibration_min_decisions),
+        now=datetime.now(UTC).isoformat(),
+        actor=f"agent:calibrate ({actor})",
+        categories=get_args(Category),
+        dry_run=event.dry_run,
+    )
+    summary = result.summary()
+    logger.info("calibrate done", extra={k: summary[k] for k in ("base", "written", "moved")})
+    return summary
