@@ -1,5 +1,7 @@
 """Open a human review task; the execution waits on the task token it carries."""
 
+from datetime import datetime
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,12 +16,13 @@ logger = Logger()
 
 class ReviewRequest(BaseModel):
     token: str
+    entered_at: datetime | None = None  # $$.State.EnteredTime: the level's timer starts here
     state: PipelineState
 
 
 @logger.inject_lambda_context
 @event_parser(model=ReviewRequest)
 def handler(event: ReviewRequest, context: LambdaContext) -> dict:
-    task = request_review(event.state, event.token, deps())
+    task = request_review(event.state, event.token, deps(), event.entered_at)
     logger.info("review requested", extra=task)  # never log the token
     return task

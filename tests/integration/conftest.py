@@ -131,7 +131,7 @@ def _create_table(client: Any, name: str, props: dict[str, Any]) -> None:
     client.create_table(**kwargs)
 
 
-def build_pipeline(review_timeout: int = 60, review_heartbeat: int = 30) -> MotoPipeline:
+def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
     template = load_template()
     params = {
         "Environment": ENVIRONMENT,

@@ -119,7 +119,7 @@ def test_given_borderline_score_when_reviewer_decides_then_execution_follows_dec
 def test_given_nobody_reviews_when_timeouts_pass_then_escalated_then_rejected(
     moto_pipeline_factory,
 ):
-    pipeline = moto_pipeline_factory(review_timeout=3, review_heartbeat=1)
+    pipeline = moto_pipeline_factory(review_timeout=3)
     pipeline.set_thresholds("v3", auto=0.999, review=0.05)
 
     started = pipeline.upload(KEY, good_jpeg())

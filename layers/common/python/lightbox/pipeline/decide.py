@@ -73,9 +73,14 @@ def current_level(state: PipelineState) -> int:
     return state.escalation.level if state.escalation else 0
 
 
-def request_review(state: PipelineState, token: str, deps: Deps) -> dict[str, str]:
+def request_review(
+    state: PipelineState, token: str, deps: Deps, entered_at: datetime | None = None
+) -> dict[str, str]:
+    """Open the task; `entered_at` is when WaitForReview was entered (its timer's start)."""
     level = current_level(state)
-    task = deps.review_service.open_task(state, token, level, deps.settings.review_timeout_seconds)
+    task = deps.review_service.open_task(
+        state, token, level, deps.settings.review_timeout_seconds, opened_at=entered_at
+    )
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(

@@ -60,10 +60,19 @@ class ReviewService:
         self._clock = clock
 
     def open_task(
-        self, state: PipelineState, token: str, level: int, timeout_seconds: int
+        self,
+        state: PipelineState,
+        token: str,
+        level: int,
+        timeout_seconds: int,
+        opened_at: datetime | None = None,
     ) -> dict[str, Any]:
+        """Store the task; `opened_at` is when the wait state was entered (its timer starts
+        then), so `expires_at` is when Step Functions really times the level out."""
         now = self._clock()
+        started = opened_at or now
         score = state.score
+        copy = state.analysis.copy_ if state.analysis else None
         task = {
             "pk": f"task#{task_id_for(state.execution.name, level)}",
             "sk": "task",
@@ -73,7 +82,7 @@ class ReviewService:
             "level": level,
             "assignee": assignee_for(level),
             "created_at": now.isoformat(),
-            "expires_at": (now + timedelta(seconds=timeout_seconds)).isoformat(),
+            "expires_at": (started + timedelta(seconds=timeout_seconds)).isoformat(),
             "execution_id": state.execution.id,
             "execution_name": state.execution.name,
             "seller": state.photo.seller,
@@ -84,6 +93,22 @@ class ReviewService:
             "reasons": list(score.reasons) if score else [],
             "renders": {r.marketplace: r.key for r in state.renders or []},
             "studio_key": state.studio.studio_key if state.studio else "",
+            # What the review page and API show beside the images (not in the GSI).
+            "version_id": state.photo.version_id or "",
+            "components": dict(score.components) if score else {},
+            "thresholds": score.thresholds.model_dump() if score else {},
+            "compliance": {
+                r.marketplace: {"ok": r.compliance.ok, "failures": list(r.compliance.failures)}
+                for r in state.renders or []
+            },
+            "listing": {
+                "title": copy.title,
+                "bullets": list(copy.bullets),
+                "description": copy.description,
+                "per_marketplace_titles": dict(copy.per_marketplace_titles),
+            }
+            if copy
+            else {},
         }
         self._store.put_task(task)
         return task
