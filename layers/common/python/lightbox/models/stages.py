@@ -161,6 +161,9 @@ class PipelineState(_State):
     review: ReviewDecision | None = None
     escalation: EscalationOutput | None = None
     error: dict[str, str] | None = None
+    # Set when PublishListing refused a render that fails its marketplace's rules
+    # (the Catch of NotCompliantError: {"Error", "Cause"}); RejectPhoto then explains.
+    publish_refused: dict[str, str] | None = None
     config: dict | None = None
 
     @property

@@ -5,6 +5,7 @@ Every execution ends in one of these, and each writes the terminal audit record.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
@@ -99,9 +100,31 @@ def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> di
     return published
 
 
+class NotCompliantError(RuntimeError):
+    """A render about to be published fails its marketplace's rules. The state machine
+    catches this error name into RejectPhoto, which tells the seller why."""
+
+
+def recheck_compliance(state: PipelineState, deps: Deps) -> list[str]:
+    """Every render's marketplace rules, checked again on the bytes in S3 right before
+    publishing, whatever the route (auto, approved, corrected) and whatever the render
+    stage recorded: failures, one sentence each (empty when all pass)."""
+    # Imported here: numpy and Pillow are in the publish function's layers only.
+    from lightbox.marketplaces.compliance import check_compliance
+
+    failures: list[str] = []
+    for rendered in state.renders or []:
+        report = check_compliance(rendered.marketplace, deps.objects.get_bytes(rendered.key))
+        failures.extend(report.failures)
+    return failures
+
+
 def publish(state: PipelineState, deps: Deps) -> Outcome:
     if not state.renders:
         raise ValueError("nothing to publish: no renders in the state")
+    failures = recheck_compliance(state, deps)
+    if failures:
+        raise NotCompliantError(" ".join(failures))
     photo_key = _photo_key(state)
     outputs: dict[str, str] = {}
     for rendered in state.renders:
@@ -132,8 +155,23 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
     return Outcome(status="published", reason=decided_by, outputs=outputs, scores=_scores(state))
 
 
+def _publish_refusal(refused: dict[str, str]) -> str:
+    """The sentence of a NotCompliantError caught by the state machine."""
+    cause = refused.get("Cause", "")
+    try:
+        return str(json.loads(cause).get("errorMessage", cause))
+    except (ValueError, AttributeError):
+        return cause
+
+
 def reject(state: PipelineState, deps: Deps) -> Outcome:
-    if state.escalation and state.escalation.exhausted:
+    if state.publish_refused:
+        reasons = [
+            "Not published: the render fails its marketplace's rules. "
+            + _publish_refusal(state.publish_refused),
+            *(state.score.reasons if state.score else []),
+        ]
+    elif state.escalation and state.escalation.exhausted:
         reasons = ["No reviewer decided in time; upload the photo again to restart the review."]
     elif state.review and state.review.decision == "rejected":
         reasons = [f"A reviewer rejected the photo: {state.review.reason}"]
