@@ -34,7 +34,13 @@ class StackContext:
     def outputs(self) -> dict[str, str]:
         cfn = self.client("cloudformation")
         try:
-            return stack_outputs(cfn, stack_name(self.env))
+            outputs = stack_outputs(cfn, stack_name(self.env))
         except cfn.exceptions.ClientError as exc:
             hint = "run `lightbox stack deploy --env local`" if self.endpoint else "deploy it first"
             raise StackNotFoundError(f"stack {stack_name(self.env)} not found: {hint}") from exc
+        if self.endpoint and outputs.get("ReviewApiId"):
+            # No DNS for execute-api hosts on the emulator: its path form reaches the same stage.
+            outputs["ReviewApiUrl"] = (
+                f"{self.endpoint}/_aws/execute-api/{outputs['ReviewApiId']}/api/"
+            )
+        return outputs

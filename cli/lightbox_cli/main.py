@@ -285,9 +285,40 @@ def _review_service(ctx: StackContext):
     return ReviewService(store, TaskTokens(ctx.client("stepfunctions")))
 
 
+def cmd_review_access(args: argparse.Namespace) -> int:
+    """token, revoke, rotate-key, serve: reviewer credentials and the local review page."""
+    from lightbox.review.tokens import TokenError
+    from lightbox_cli import review
+
+    ctx = _context(args.env)
+    try:
+        if args.action == "token":
+            print(review.mint_token(ctx, args.reviewer, args.level, args.ttl_hours))
+        elif args.action == "revoke":
+            console.print(review.revoke(ctx, args.token, args.reviewer or None, "cli"))
+        elif args.action == "rotate-key":
+            console.print(review.rotate_key(ctx, args.retire_previous))
+        else:
+            server = review.serve(review.review_api_url(ctx), args.host, args.port)
+            console.print(
+                f"review page at http://{args.host}:{server.server_port}/ "
+                f"(API {review.review_api_url(ctx)}); Ctrl+C stops"
+            )
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                server.server_close()
+    except TokenError as exc:
+        console.print(f"[red]{exc}[/]")
+        return 1
+    return 0
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from lightbox.review.service import ReviewError
 
+    if args.action in ("token", "revoke", "rotate-key", "serve"):
+        return cmd_review_access(args)
     service = _review_service(_context(args.env))
     if args.action == "list":
         table = Table(title="Pending reviews")
@@ -384,10 +415,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_executions)
 
     rv = sub.add_parser("review", help="human review tasks")
-    rv.add_argument("action", choices=["list", "approve", "reject"])
+    rv.add_argument(
+        "action", choices=["list", "approve", "reject", "token", "revoke", "rotate-key", "serve"]
+    )
     rv.add_argument("task", nargs="?", default="")
     rv.add_argument("--reviewer", default="")
     rv.add_argument("--reason", default="")
+    rv.add_argument("--level", type=int, default=0, help="token: review level 0-2 (default 0)")
+    rv.add_argument("--ttl-hours", type=float, default=12, help="token: lifetime (default 12)")
+    rv.add_argument("--token", default=None, help="revoke: this token")
+    rv.add_argument(
+        "--retire-previous", action="store_true", help="rotate-key: invalidate every old token"
+    )
+    rv.add_argument("--host", default="127.0.0.1", help="serve: address (default 127.0.0.1)")
+    rv.add_argument("--port", type=int, default=8642, help="serve: port (default 8642)")
     rv.add_argument("--env", default="local")
     rv.set_defaults(func=cmd_review)
 
@@ -406,8 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "review" and args.action != "list" and not args.task:
+    if args.command == "review" and args.action in ("approve", "reject") and not args.task:
         parser.error("name the task: lightbox review approve|reject TASK --reviewer NAME")
+    if args.command == "review" and args.action == "token" and not args.reviewer:
+        parser.error("name the reviewer: lightbox review token --reviewer NAME [--level N]")
+    if args.command == "review" and args.action == "revoke" and not (args.token or args.reviewer):
+        parser.error("lightbox review revoke --token TOKEN | --reviewer NAME")
     if args.command == "executions" and args.action != "list" and not args.execution:
         parser.error("name the execution (its name or ARN)")
     from lightbox_infra.deploy import DeployError

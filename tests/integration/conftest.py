@@ -164,6 +164,10 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
         Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"])
     )
     resolve.refs["EscalationTopic"] = topic["TopicArn"]
+    secret = template["Resources"]["ReviewSigningSecret"]["Properties"]
+    resolve.refs["ReviewSigningSecret"] = boto3.client(
+        "secretsmanager", region_name=REGION
+    ).create_secret(Name=resolve(secret["Name"]), SecretString="k" * 64)["ARN"]
     resolve.refs["CommonLayer"] = "layer"
     sm_props = template["Resources"]["ListingPipeline"]["Properties"]
     sm_name = resolve(sm_props["Name"])

@@ -44,9 +44,10 @@ def reserved_concurrency(properties: dict[str, Any] | None) -> int | None:
 
 @hooks.on_infra_start()
 def aws_fidelity() -> None:
-    from lightbox_infra.plugins import cfn_polling, speedups
+    from lightbox_infra.plugins import authorizers, cfn_polling, speedups
 
     cfn_polling.apply()
+    authorizers.apply()  # REST API Lambda TOKEN authorizers (see authorizers.py)
     _name_lambda_service_errors()
     _apply_reserved_concurrency()
     speedups.apply()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from lightbox.audit.trail import AuditConflictError
@@ -141,6 +141,43 @@ class DynamoReviewStore:
             Limit=limit,
         )
         return [_plain(i) for i in page.get("Items", [])]
+
+    def task_page(
+        self,
+        status: str,
+        limit: int,
+        start_key: dict[str, Any] | None,
+        filters: Mapping[str, Any],
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Up to `limit` tasks with `status` (oldest first) matching `filters` (attribute ==
+        value), and the key to continue from (None on the last page). The GSI projects
+        no task token."""
+        condition = None
+        for name, value in filters.items():
+            term = Attr(name).eq(value)
+            condition = term if condition is None else condition & term
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "by-status",
+            "KeyConditionExpression": Key("status").eq(status),
+        }
+        if condition is not None:
+            kwargs["FilterExpression"] = condition
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        while True:
+            kwargs["Limit"] = max(limit - len(items), 1) if condition is None else 100
+            page = self._table.query(**kwargs)
+            for item in page.get("Items", []):
+                items.append(_plain(item))
+                if len(items) == limit:
+                    last = item
+                    more = item is not page["Items"][-1] or "LastEvaluatedKey" in page
+                    keys = ("pk", "sk", "status", "created_at")
+                    return items, ({k: last[k] for k in keys} if more else None)
+            if "LastEvaluatedKey" not in page:
+                return items, None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def put_feedback(self, item: Mapping[str, Any]) -> None:
         self._table.put_item(Item=_dynamo(dict(item)))

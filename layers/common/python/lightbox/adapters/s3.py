@@ -39,6 +39,23 @@ class ObjectStore:
             content_type=meta.get("ContentType", ""),
         )
 
+    def exists(self, key: str) -> bool:
+        """Whether `key` exists. A role without s3:ListBucket (the review API's) gets 403,
+        not 404, for a missing key: both mean "no object this caller can read"."""
+        try:
+            return self.head(key) is not None
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("403", "AccessDenied", "Forbidden"):
+                return False
+            raise
+
+    def presign_get(self, key: str, version_id: str | None = None, expires: int = 300) -> str:
+        """A short-lived GET link (the bucket stays private; whoever signs needs GetObject)."""
+        params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            params["VersionId"] = version_id
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+
     def get_bytes(self, key: str, version_id: str | None = None) -> bytes:
         kwargs: dict[str, str] = {"Bucket": self.bucket, "Key": key}
         if version_id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -138,7 +138,9 @@ class ReviewDecision(_State):
     decision: Literal["approved", "rejected", "corrected"]
     reviewer: str
     reason: str = ""
-    corrections: dict[str, str] = Field(default_factory=dict)
+    # category, title, description (text), bullets (list), crop_margin (number), cutout
+    # ("too_tight" | "too_loose"): lightbox.review.models.Corrections validates them.
+    corrections: dict[str, Any] = Field(default_factory=dict)
     task_id: str
 
 

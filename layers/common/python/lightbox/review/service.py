@@ -21,6 +21,22 @@ class ReviewError(RuntimeError):
     """A review action that cannot be carried out; the message says why."""
 
 
+class TaskNotFoundError(ReviewError):
+    """No task by that id."""
+
+
+class LevelTooLowError(ReviewError):
+    """The reviewer's level is below the task's: only level >= N decides a level-N task."""
+
+
+class AlreadyDecidedError(ReviewError):
+    """The task was already decided differently."""
+
+
+class TaskClosedError(ReviewError):
+    """The task escalated or expired: the execution no longer waits for it."""
+
+
 class TokenExpiredError(RuntimeError):
     """The execution stopped waiting for this task (timed out, escalated or ended)."""
 
@@ -123,23 +139,34 @@ class ReviewService:
         decision: Decision,
         reviewer: str,
         reason: str = "",
-        corrections: Mapping[str, str] | None = None,
+        corrections: Mapping[str, Any] | None = None,
+        reviewer_level: int | None = None,
     ) -> DecideResult:
+        """Send the decision through the task token. `reviewer_level` (from the reviewer's
+        credential) must be at least the task's level; the operator CLI passes None."""
         if not reviewer.strip():
             raise ReviewError("A reviewer name is required for the audit trail.")
         if decision == "rejected" and not reason.strip():
             raise ReviewError("Say why the photo is rejected: the seller needs a reason.")
         task = self._store.get_task(task_id)
         if task is None:
-            raise ReviewError(f"No review task {task_id!r}.")
+            raise TaskNotFoundError(f"No review task {task_id!r}.")
+        level = int(task.get("level", 0))
+        if reviewer_level is not None and reviewer_level < level:
+            raise LevelTooLowError(
+                f"Task {task_id} is at level {level} ({assignee_for(level)}); "
+                f"your token is level {reviewer_level}."
+            )
         if task["status"] == "decided":
             if task.get("decision") == decision:
                 return DecideResult(task_id, decision, changed=False)
-            raise ReviewError(
+            raise AlreadyDecidedError(
                 f"Task {task_id} was already {task.get('decision')} by {task.get('reviewer')}."
             )
         if task["status"] != "pending":
-            raise ReviewError(f"Task {task_id} is {task['status']}; it can no longer be decided.")
+            raise TaskClosedError(
+                f"Task {task_id} is {task['status']}; it can no longer be decided."
+            )
         output = ReviewDecision(
             decision=decision,
             reviewer=reviewer,
@@ -151,7 +178,7 @@ class ReviewService:
             self._tokens.succeed(task["token"], output)
         except TokenExpiredError as exc:
             self._store.transition(task_id, "pending", "expired", {"expired_reason": str(exc)})
-            raise ReviewError(
+            raise TaskClosedError(
                 f"Task {task_id} expired before the decision arrived ({exc}); "
                 "it was escalated or the execution ended."
             ) from exc
