@@ -129,24 +129,10 @@ def _plain_samples(samples_dir: Path) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- sampling
 
 
-def _proc_cpu_ticks(pid: int, children: bool) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()
-    except OSError:
-        return 0
-    # utime=14, stime=15, cutime=16, cstime=17 in proc(5) numbering; fields[0] is 3.
-    ticks = int(fields[11]) + int(fields[12])
-    return ticks + (int(fields[13]) + int(fields[14]) if children else 0)
-
-
 def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    from lightbox_infra.procfs import status_kb
+
+    return status_kb(pid, "VmRSS").get("VmRSS", 0) / 1024
 
 
 @dataclass
@@ -165,9 +151,10 @@ class Sampler:
     def cpu_seconds(self) -> float:
         """Emulator + reaped workers (children's ticks) + live workers."""
         from lightbox_infra.emulator import find_workers
+        from lightbox_infra.procfs import cpu_ticks
 
-        ticks = _proc_cpu_ticks(self.emulator_pid, children=True)
-        ticks += sum(_proc_cpu_ticks(w.pid, children=True) for w in find_workers(self.root))
+        ticks = cpu_ticks(self.emulator_pid, children=True)
+        ticks += sum(cpu_ticks(w.pid, children=True) for w in find_workers(self.root))
         return ticks / CLK_TCK
 
     def _sample(self) -> None:

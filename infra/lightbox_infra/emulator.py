@@ -7,7 +7,9 @@ served by moto and a Lambda executor that runs functions in local processes with
 the function venv (``.venv-lambda``).
 
 This module is imported by the operator CLI (``.venv``), so it uses the standard
-library only and never imports LocalStack.
+library only and never imports LocalStack. The environment and state-file
+helpers it launches with are in ``emulator_setup``; ``/proc`` parsing in
+``procfs``.
 
 Layout under ``root`` (default ``<repo>/.lightbox/emulator``)::
 
@@ -45,29 +47,30 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from lightbox_infra.emulator_setup import (
+    CACHE_FS_PATH,
+    HOST,
+    KEPT_FS_PATHS,
+    emulator_environment,
+    prune_tree,
+    sync_files,
+    tail,
+)
+from lightbox_infra.plugins.lambda_worker import WORKER_MARKER
+from lightbox_infra.procfs import (
+    ProcInfo,
+    all_processes,
+    find_session_members,
+    kill_sessions,
+    read_cmdline,
+    read_proc,
+)
+
 DEFAULT_PORT = 4566
-HOST = "127.0.0.1"  # never bind or advertise anything but loopback
-WORKER_MARKER = "--lightbox-lambda-worker"  # same flag as plugins/lambda_worker.py
-CACHE_FS_PATH = "var/lib/localstack/cache"
-KEPT_FS_PATHS = (CACHE_FS_PATH, "var/lib/localstack/lib")
-PASSTHROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME")
 STOP_GRACE_S = 10.0
-BATCH_LIMITS = {
-    # An idle worker holds its imports (100-300 MB): give memory back a minute
-    # after a batch instead of LocalStack's ten.
-    "LAMBDA_KEEPALIVE_MS": "60000",
-    # Environments start while the machine is busy with a batch: importing numpy,
-    # Pillow and onnxruntime on two loaded cores can pass LocalStack's 20 s,
-    # after which it stops the environment and the invoke fails.
-    "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "120",
-}
-"""Emulator settings that keep a burst of uploads within the machine. The other half
-is the template's per-function reserved concurrency (small locally): LocalStack
-throttles past it and the state machine's Retry waits, as on AWS."""
-LOG_TAIL_LINES = 40
 
 
 class EmulatorError(RuntimeError):
@@ -101,175 +104,10 @@ def repo_root() -> Path:
     return Path(home).resolve() if home else Path(__file__).resolve().parents[2]
 
 
-# --------------------------------------------------------------------------------------
-# Pure helpers (unit-tested)
-# --------------------------------------------------------------------------------------
-
-
-def emulator_environment(
-    *,
-    root: Path,
-    port: int,
-    lambda_python: Path,
-    base_env: Mapping[str, str],
-    extra_env: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """The complete environment of the LocalStack process.
-
-    Built from scratch rather than inherited: LocalStack reads hundreds of
-    settings from the environment, and an operator's ``AWS_*``, proxy or
-    ``DEBUG`` variables must not silently change how the emulator behaves.
-    """
-    env = {key: base_env[key] for key in PASSTHROUGH_ENV if key in base_env}
-    tmp = root / "tmp"
-    # TMPDIR makes LocalStack unpack Lambda code and spool S3 objects under ``root``
-    # (LocalStack logs a harmless deprecation warning: it once had a setting of that name).
-    env.update(
-        {
-            "HOME": str(tmp / "home"),
-            "TMPDIR": str(tmp),
-            # plux caches entry points under XDG_CACHE_HOME; a fresh, private cache
-            # (rebuilt in ~40 ms) means newly installed plugins are always found.
-            "XDG_CACHE_HOME": str(tmp / "xdg-cache"),
-            "PYTHONUNBUFFERED": "1",
-            "GATEWAY_LISTEN": f"{HOST}:{port}",
-            "GATEWAY_SERVER": "hypercorn",  # the default server binds 0.0.0.0 as well
-            "LOCALSTACK_HOST": f"{HOST}:{port}",  # URLs it returns; no DNS for *.localstack.cloud
-            "DNS_ADDRESS": "0",
-            "OVERRIDE_IN_DOCKER": "0",
-            "FILESYSTEM_ROOT": str(root / "fs"),
-            "PERSISTENCE": "0",
-            "DISABLE_EVENTS": "1",
-            "SKIP_SSL_CERT_DOWNLOAD": "1",
-            "EAGER_SERVICE_LOADING": "0",
-            "PROVIDER_OVERRIDE_DYNAMODB": "moto",
-            "LAMBDA_RUNTIME_EXECUTOR": "local",
-            "LIGHTBOX_LAMBDA_PYTHON": str(lambda_python),
-            "LIGHTBOX_EMULATOR_ROOT": str(root),
-            **BATCH_LIMITS,
-        }
-    )
-    env.update(extra_env or {})
-    return env
-
-
-def prune_tree(top: Path, keep: Iterable[Path]) -> None:
-    """Delete everything under ``top`` except the ``keep`` paths (and their ancestors)."""
-    keep = {Path(path) for path in keep}
-    if not top.is_dir():
-        return
-    for child in top.iterdir():
-        if child in keep:
-            continue
-        if child.is_dir() and not child.is_symlink() and any(child in k.parents for k in keep):
-            prune_tree(child, keep)
-        elif child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-
-
-def sync_files(source: Path, target: Path) -> list[str]:
-    """Copy the regular files of ``source`` that ``target`` lacks; returns their names.
-
-    Each file is written under a temporary name and renamed, so a concurrent
-    reader (another emulator starting) never sees half a file.
-    """
-    if not source.is_dir():
-        return []
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for file in sorted(source.iterdir()):
-        if not file.is_file() or file.name.startswith(".") or (target / file.name).exists():
-            continue
-        staging = target / f".{file.name}.{os.getpid()}.tmp"
-        shutil.copy2(file, staging)
-        staging.replace(target / file.name)
-        copied.append(file.name)
-    return copied
-
-
-def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last lines of a log file, for error messages."""
-    try:
-        with path.open("rb") as log:
-            size = log.seek(0, os.SEEK_END)
-            log.seek(max(0, size - 64 * 1024))
-            text = log.read().decode("utf-8", "replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-# --------------------------------------------------------------------------------------
-# /proc helpers: the launcher runs on Linux only, like the emulator itself
-# --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ProcInfo:
-    """The fields of ``/proc/<pid>/stat`` this module needs."""
-
-    pid: int
-    state: str
-    pgid: int
-    sid: int
-    start_ticks: int
-
-
-def parse_proc_stat(text: str) -> ProcInfo:
-    """Parse ``/proc/<pid>/stat``; the command name may contain spaces and parentheses."""
-    pid_part, _, rest = text.partition(" (")
-    fields = rest.rpartition(") ")[2].split()
-    # fields[0] is field 3 (state); pgid=5, sid=6, starttime=22 in proc(5) numbering.
-    return ProcInfo(
-        pid=int(pid_part),
-        state=fields[0],
-        pgid=int(fields[2]),
-        sid=int(fields[3]),
-        start_ticks=int(fields[19]),
-    )
-
-
-def read_proc(pid: int) -> ProcInfo | None:
-    """Information about a live (non-zombie) process, or None."""
-    try:
-        info = parse_proc_stat(Path(f"/proc/{pid}/stat").read_text())
-    except (OSError, ValueError, IndexError):
-        return None
-    return None if info.state in ("Z", "X") else info
-
-
-def read_cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
-
-
-def all_processes() -> Iterator[ProcInfo]:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (info := read_proc(int(entry.name))) is not None:
-            yield info
-
-
-def find_session_members(sids: set[int]) -> list[ProcInfo]:
-    """Live processes belonging to any of the given sessions."""
-    return [info for info in all_processes() if info.sid in sids]
-
-
 def find_workers(root: Path) -> list[ProcInfo]:
     """Lambda workers started by the emulator that owns ``root`` (even after it died)."""
     marker = f"{WORKER_MARKER}={root}"
     return [info for info in all_processes() if marker in read_cmdline(info.pid)]
-
-
-def kill_sessions(sids: set[int], sig: int) -> None:
-    """Signal every process of the given sessions (workers are session leaders)."""
-    for info in find_session_members(sids):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(info.pid, sig)
 
 
 # --------------------------------------------------------------------------------------

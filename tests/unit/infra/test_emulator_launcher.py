@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from lightbox_infra import emulator as launcher
+from lightbox_infra import emulator_setup, procfs
 from lightbox_infra.emulator import Emulator, EmulatorStatus
 
 
 def _env(**overrides: str) -> dict[str, str]:
-    return launcher.emulator_environment(
+    return emulator_setup.emulator_environment(
         root=Path("/state"),
         port=4599,
         lambda_python=Path("/repo/.venv-lambda/bin/python"),
@@ -62,7 +63,7 @@ def test_given_state_folder_when_pruned_then_only_cache_survives(tmp_path):
         (fs / name).parent.mkdir(parents=True, exist_ok=True)
         (fs / name).write_text("data")
 
-    launcher.prune_tree(fs, [fs / "var/lib/localstack/cache"])
+    emulator_setup.prune_tree(fs, [fs / "var/lib/localstack/cache"])
 
     remaining = sorted(str(p.relative_to(fs)) for p in fs.rglob("*") if p.is_file())
     assert remaining == ["var/lib/localstack/cache/catalog.dill"]
@@ -77,7 +78,7 @@ def test_given_shared_cache_when_synced_then_missing_files_copied_and_existing_k
     (shared / ".partial.tmp").write_text("x")
     (own / "cert.pem").write_text("own")
 
-    copied = launcher.sync_files(shared, own)
+    copied = emulator_setup.sync_files(shared, own)
 
     assert copied == ["catalog.dill"]
     assert (own / "catalog.dill").read_text() == "shared"
@@ -88,14 +89,14 @@ def test_given_shared_cache_when_synced_then_missing_files_copied_and_existing_k
 def test_given_stat_line_with_odd_command_name_when_parsed_then_fields_found():
     stat = "4242 (py (x) y) S 1 4242 4240 0 -1 4194560 " + " ".join(["0"] * 12) + " 98765 0 0"
 
-    info = launcher.parse_proc_stat(stat)
+    info = procfs.parse_proc_stat(stat)
 
     assert (info.pid, info.state, info.pgid, info.sid) == (4242, "S", 4242, 4240)
     assert info.start_ticks == 98765
 
 
 def test_given_own_process_when_read_from_proc_then_matches_os_view():
-    info = launcher.read_proc(os.getpid())
+    info = procfs.read_proc(os.getpid())
 
     assert info is not None
     assert (info.pgid, info.sid) == (os.getpgid(0), os.getsid(0))
@@ -105,7 +106,7 @@ def test_given_log_when_tailed_then_last_lines_returned(tmp_path):
     log = tmp_path / "localstack.log"
     log.write_text("".join(f"line {i}\n" for i in range(100)))
 
-    assert launcher.tail(log, 2) == "line 98\nline 99"
+    assert emulator_setup.tail(log, 2) == "line 98\nline 99"
 
 
 def test_given_lightbox_home_when_repo_root_requested_then_it_wins(monkeypatch, tmp_path):
