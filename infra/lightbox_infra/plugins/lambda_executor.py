@@ -8,8 +8,9 @@ reused, scaled out for concurrent calls and stopped by LocalStack's assignment
 service - but each environment is a Python process started with the *function
 venv* interpreter (``LIGHTBOX_LAMBDA_PYTHON``, i.e. ``.venv-lambda/bin/python``),
 never LocalStack's own interpreter or packages. The process runs
-``lambda_worker.py``; requests go over a pipe and results come straight back,
-so no HTTP callback into LocalStack is needed.
+``lambda_worker.py`` (the process itself: ``lambda_process.WorkerProcess``);
+requests go over a pipe and results come straight back, so no HTTP callback
+into LocalStack is needed.
 
 What it emulates from Lambda: code dir + merged layers on ``sys.path``
 (``/opt/python`` semantics), the function's and Lambda's standard environment
@@ -27,16 +28,12 @@ Selected with ``LAMBDA_RUNTIME_EXECUTOR=local``; registered in
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import json
 import logging
 import os
-import select
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -55,6 +52,12 @@ from localstack.services.lambda_.invocation.runtime_executor import (
 )
 
 from lightbox_infra.plugins import lambda_worker as sandbox
+from lightbox_infra.plugins.lambda_process import (
+    WORKER_SCRIPT,
+    WorkerDied,
+    WorkerLog,
+    WorkerProcess,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -63,13 +66,7 @@ PYTHON_ENV_VAR = "LIGHTBOX_LAMBDA_PYTHON"
 OWNER_ENV_VAR = "LIGHTBOX_EMULATOR_ROOT"
 """Emulator root, passed to workers so the launcher can sweep strays after a crash."""
 
-WORKER_SCRIPT = Path(sandbox.__file__).resolve()
-LOG_TAIL_BYTES = 64 * 1024
-LOG_ROTATE_BYTES = 4 * 1024 * 1024
 STARTUP_GRACE_S = 2.0
-WORKER_NICENESS = 10
-"""Workers yield the CPU to LocalStack itself: under a batch, S3 PUTs, the state
-machine and the invoke path stay responsive while function code fills idle time."""
 
 
 def _sandbox_root() -> Path:
@@ -93,172 +90,6 @@ def _gateway_host() -> str:
     return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
 
 
-def _peak_rss_mb(pid: int) -> int | None:
-    """The worker's peak resident memory (``VmHWM``), for REPORT's "Max Memory Used"."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return max(1, round(int(line.split()[1]) / 1024))
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-class WorkerDied(Exception):
-    """The worker closed its reply pipe: it exited or was killed."""
-
-
-class _Worker:
-    """One worker process, its two pipes and its log file.
-
-    The worker is the leader of its own session, so killing its process group
-    also kills anything the handler started, without touching LocalStack.
-    """
-
-    def __init__(self, process: subprocess.Popen[bytes], request_w: int, reply_r: int) -> None:
-        self.process = process
-        self._request_w = request_w
-        self._reply_r = reply_r
-        self._buffer = bytearray()
-        self._closed = False
-        self._close_lock = threading.Lock()
-        self._kill_lock = threading.Lock()
-
-    @classmethod
-    def spawn(
-        cls, python: str, env: dict[str, str], cwd: Path, log_path: Path, owner: str
-    ) -> _Worker:
-        request_r, request_w = os.pipe()
-        reply_r, reply_w = os.pipe()
-        command = [
-            python,
-            "-I",  # isolated: no PYTHON* env vars, no user site, no script dir on sys.path
-            "-B",  # never write .pyc files into function code or layers
-            "-u",  # unbuffered, so output printed before a timeout still reaches the log
-            str(WORKER_SCRIPT),
-            f"{sandbox.WORKER_MARKER}={owner}",
-            f"--request-fd={request_r}",
-            f"--reply-fd={reply_w}",
-        ]
-        try:
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    cwd=cwd,
-                    start_new_session=True,
-                    pass_fds=(request_r, reply_w),
-                )
-        except BaseException:
-            for fd in (request_w, reply_r):
-                os.close(fd)
-            raise
-        finally:
-            os.close(request_r)
-            os.close(reply_w)
-        with contextlib.suppress(OSError):  # before it imports anything heavy
-            os.setpriority(os.PRIO_PROCESS, process.pid, WORKER_NICENESS)
-        worker = cls(process, request_w, reply_r)
-        _LIVE_WORKERS.add(worker)
-        return worker
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def send(self, message: dict[str, Any]) -> None:
-        """Write one request; raises ``WorkerDied`` if the worker is gone."""
-        data = memoryview(sandbox.encode_message(message))
-        try:
-            while data:
-                written = os.write(self._request_w, data)
-                data = data[written:]
-        except (BrokenPipeError, OSError) as exc:
-            raise WorkerDied(str(exc)) from exc
-
-    def receive(self, deadline: float) -> dict[str, Any]:
-        """Read one reply before ``deadline`` (monotonic); ``TimeoutError`` after it."""
-        scanned = 0
-        while (newline := self._buffer.find(b"\n", scanned)) < 0:
-            scanned = len(self._buffer)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([self._reply_r], [], [], remaining)
-            if not ready:
-                raise TimeoutError
-            chunk = os.read(self._reply_r, 1 << 16)
-            if not chunk:
-                # Not poll(): only kill() may reap, after it has signalled the group.
-                raise WorkerDied(f"worker {self.pid} closed its reply pipe")
-            self._buffer += chunk
-        line = bytes(self._buffer[:newline])
-        del self._buffer[: newline + 1]
-        return json.loads(line)
-
-    def kill(self) -> int | None:
-        """Kill the worker's whole process group and reap it; returns its exit code.
-
-        Idempotent and thread-safe. The group is signalled only while the leader is
-        unreaped: until then its pid (= the group id) cannot be reused, so the
-        signal reaches the handler's children even if the worker itself already
-        exited, and never an unrelated process group.
-        """
-        with self._kill_lock:
-            if self.process.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        _LIVE_WORKERS.discard(self)
-        return self.process.returncode
-
-    def close(self) -> None:
-        """Release the pipes; callers make sure no other thread still reads them."""
-        with self._close_lock:
-            if self._closed:
-                return
-            self._closed = True
-        for fd in (self._request_w, self._reply_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-class _LiveWorkers:
-    """Every running worker of this LocalStack process, killed at interpreter exit.
-
-    LocalStack stops environments on shutdown; this is the backstop for paths
-    where it cannot (an environment stuck starting, an abrupt exit).
-    """
-
-    def __init__(self) -> None:
-        self._workers: set[_Worker] = set()
-        self._lock = threading.Lock()
-
-    def add(self, worker: _Worker) -> None:
-        with self._lock:
-            self._workers.add(worker)
-
-    def discard(self, worker: _Worker) -> None:
-        with self._lock:
-            self._workers.discard(worker)
-
-    def kill_all(self) -> None:
-        with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            try:
-                worker.kill()
-            except Exception:  # best effort at exit: keep killing the others
-                LOG.debug("could not kill worker %s", worker.pid, exc_info=True)
-
-
-_LIVE_WORKERS = _LiveWorkers()
-atexit.register(_LIVE_WORKERS.kill_all)
-
-
 class LocalProcessRuntimeExecutor(RuntimeExecutor):
     """One Lambda execution environment, backed by one local worker process.
 
@@ -271,14 +102,16 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
     def __init__(self, id: str, function_version: FunctionVersion) -> None:
         super().__init__(id=id, function_version=function_version)
         self._lock = threading.Lock()
-        self._worker: _Worker | None = None
+        self._worker: WorkerProcess | None = None
         self._stopped = False
         self._busy = False  # a thread is starting the worker or invoking it
-        self._retired: _Worker | None = None  # killed by stop() while busy; closed by that thread
+        self._retired: WorkerProcess | None = (
+            None  # killed by stop() while busy; closed by that thread
+        )
         self._env: dict[str, str] = {}
         self._pending_init_ms: float | None = None
         self._env_dir = _sandbox_root() / "env" / id
-        self._log_path = self._env_dir / "output.log"
+        self._log = WorkerLog(self._env_dir / "output.log")
 
     # -- LocalStack interface -----------------------------------------------------------
 
@@ -344,13 +177,7 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
 
     def get_logs(self) -> str:
         """The environment's recent output (LocalStack shows it on startup errors)."""
-        try:
-            with self._log_path.open("rb") as log:
-                size = log.seek(0, os.SEEK_END)
-                log.seek(max(0, size - LOG_TAIL_BYTES))
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return self._log.tail()
 
     @classmethod
     def prepare_version(cls, function_version: FunctionVersion) -> None:
@@ -452,11 +279,11 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
         cannot be loaded or the worker dies, ``LambdaRuntimeException`` if the
         environment was stopped meanwhile (LocalStack's startup timeout does that).
         """
-        self._rotate_log()
+        self._log.rotate()
         code_dir = self._code_dir()
         python_tag = sandbox.python_tag_for_runtime(self.function_version.config.runtime)
-        worker = _Worker.spawn(
-            self._python(), self._env, code_dir, self._log_path, os.environ.get(OWNER_ENV_VAR, "")
+        worker = WorkerProcess.spawn(
+            self._python(), self._env, code_dir, self._log.path, os.environ.get(OWNER_ENV_VAR, "")
         )
         with self._lock:
             stopped = self._stopped
@@ -466,7 +293,7 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
             worker.kill()
             worker.close()
             raise LambdaRuntimeException(f"execution environment {self.id} stopped while starting")
-        offset = self._log_size()
+        offset = self._log.size()
         init = {
             "type": "init",
             "handler": self.function_version.config.handler,
@@ -483,16 +310,16 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
             if self._stopped:
                 raise LambdaRuntimeException(f"execution environment {self.id} stopped") from exc
             error = sandbox.make_error(
-                f"Runtime exited during init ({returncode}): {self._log_since(offset)[-2000:]}",
+                f"Runtime exited during init ({returncode}): {self._log.since(offset)[-2000:]}",
                 "Runtime.ExitError",
             )
-            raise _InitFailed(error, self._log_since(offset)) from exc
+            raise _InitFailed(error, self._log.since(offset)) from exc
         if reply.get("type") != "ready":
             self._discard(worker)
-            raise _InitFailed(reply.get("error") or {}, self._log_since(offset))
+            raise _InitFailed(reply.get("error") or {}, self._log.since(offset))
         return float(reply.get("init_ms", 0.0))
 
-    def _discard(self, worker: _Worker) -> int | None:
+    def _discard(self, worker: WorkerProcess) -> int | None:
         """Kill a worker that will not be reused and forget it."""
         with self._lock:
             if self._worker is worker:
@@ -510,8 +337,8 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
             worker = self._worker
         if worker is None:
             raise LambdaRuntimeException(f"execution environment {self.id} is stopped")
-        self._rotate_log()
-        offset = self._log_size()
+        self._log.rotate()
+        offset = self._log.size()
         message = {
             "type": "invoke",
             "request_id": request_id,
@@ -534,13 +361,13 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
                 raise LambdaRuntimeException(f"execution environment {self.id} stopped") from None
             reply = {"type": "error", "error": sandbox.exit_error(request_id, returncode)}
         duration_ms = (time.monotonic() - started) * 1000
-        max_memory = _peak_rss_mb(worker.pid)
+        max_memory = worker.peak_rss_mb()
         if timed_out_after is not None:
             self._discard(worker)
         logs = sandbox.invocation_log(
             request_id=request_id,
             version=self.function_version.id.qualifier,
-            output=self._log_since(offset),
+            output=self._log.since(offset),
             duration_ms=duration_ms,
             memory_mb=self.function_version.config.memory_size,
             max_memory_mb=max_memory,
@@ -560,32 +387,6 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
         request_id: str, document: dict[str, Any], is_error: bool, logs: str
     ) -> InvocationResult:
         return InvocationResult(request_id, json.dumps(document).encode(), is_error, logs)
-
-    # -- log file -----------------------------------------------------------------------
-
-    def _log_size(self) -> int:
-        try:
-            return self._log_path.stat().st_size
-        except OSError:
-            return 0
-
-    def _log_since(self, offset: int) -> str:
-        """Output written after ``offset``: one invocation's stdout and stderr.
-
-        A regular file rather than a pipe: once the worker has replied, everything
-        it printed is already in the file, so nothing can arrive late.
-        """
-        try:
-            with self._log_path.open("rb") as log:
-                log.seek(offset)
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def _rotate_log(self) -> None:
-        """Bound the log of long-lived environments; only called between invocations."""
-        if self._log_size() > LOG_ROTATE_BYTES:
-            os.truncate(self._log_path, 0)
 
 
 class _InitFailed(Exception):
