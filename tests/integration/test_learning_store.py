@@ -30,7 +30,10 @@ def _seed_v1(pipeline) -> None:
 def test_given_a_decision_when_recorded_twice_then_stored_once_and_read_back_whole(moto_pipeline):
     feedback, _ = _stores(moto_pipeline)
     record = records(1, lenient_reviewer)[0].model_copy(
-        update={"corrections": {"margin": "0.02"}, "marketplaces": ["amazon", "etsy"]}
+        update={
+            "corrections": {"crop_margin": 0.02, "title": "Mug"},
+            "marketplaces": ["amazon", "etsy"],
+        }
     )
     assert feedback.put(record) is True
     assert feedback.put(record) is False  # a retried Lambda adds nothing
@@ -72,7 +75,7 @@ def test_given_seeded_v1_when_a_version_is_put_then_current_copies_what_routes(m
         version="v2",
         parent="v1",
         thresholds=DEFAULT_THRESHOLDS,
-        defaults={"fashion": {"margin": 0.02}},
+        defaults={"fashion": {"crop_margin": 0.02}},
         spot_check_rate=0.05,
     )
     configs.put(v2, "v1")
@@ -82,7 +85,7 @@ def test_given_seeded_v1_when_a_version_is_put_then_current_copies_what_routes(m
         Key={"pk": "config#thresholds", "sk": "current"}
     )["Item"]
     assert pointer["version"] == "v2" and "evidence" not in pointer
-    assert json.loads(pointer["defaults"]) == {"fashion": {"margin": 0.02}}
+    assert json.loads(pointer["defaults"]) == {"fashion": {"crop_margin": 0.02}}
 
 
 def test_given_an_existing_version_or_a_moved_current_when_put_then_refused(moto_pipeline):

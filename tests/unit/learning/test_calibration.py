@@ -90,32 +90,34 @@ def test_given_learned_routing_when_routing_a_photo_then_the_model_decides_publi
 
 
 def test_given_repeated_consistent_margin_corrections_when_calibrated_then_category_default():
-    records = _records(200, _lenient, corrections={"margin": "0.03", "cutout": "tight"})
+    records = _records(200, _lenient, corrections={"crop_margin": "0.03", "cutout": "too_tight"})
     result = calibrate(records, CURRENT, POLICY)
-    assert result.defaults["fashion"] == {"margin": 0.03, "cutout": 1.0}
-    assert result.evidence["fashion"].defaults_learned == {"margin": 0.03, "cutout": 1.0}
+    assert result.defaults["fashion"] == {"crop_margin": 0.03, "cutout": 1.0}
+    assert result.evidence["fashion"].defaults_learned == {"crop_margin": 0.03, "cutout": 1.0}
     assert "fashion" in result.moved
 
 
 def test_given_corrections_relative_to_an_applied_default_when_calibrated_then_absolute_default():
-    records = _records(200, _lenient, corrections={"margin": "0.01"})
-    applied = {"v1": {"fashion": {"margin": 0.03}}}
+    records = _records(200, _lenient, corrections={"crop_margin": "0.01"})
+    applied = {"v1": {"fashion": {"crop_margin": 0.03}}}
     result = calibrate(
         records,
-        CURRENT.model_copy(update={"defaults": {"fashion": {"margin": 0.03}}}),
+        CURRENT.model_copy(update={"defaults": {"fashion": {"crop_margin": 0.03}}}),
         POLICY,
         applied,
     )
-    assert result.defaults["fashion"]["margin"] == 0.04
+    assert result.defaults["fashion"]["crop_margin"] == 0.04
 
 
 def test_given_rare_or_conflicting_corrections_when_calibrated_then_no_default():
     rare = _records(200, _lenient)
-    rare[0] = rare[0].model_copy(update={"corrections": {"margin": "0.05"}})
+    rare[0] = rare[0].model_copy(update={"corrections": {"crop_margin": "0.05"}})
     assert calibrate(rare, CURRENT, POLICY).defaults == {}
-    mixed = _records(200, _lenient, corrections={"margin": "0.03"})
+    mixed = _records(200, _lenient, corrections={"crop_margin": "0.03"})
     mixed = [
-        r.model_copy(update={"corrections": {"margin": "-0.03"}}) if i % 2 and r.corrections else r
+        r.model_copy(update={"corrections": {"crop_margin": "-0.03"}})
+        if i % 2 and r.corrections
+        else r
         for i, r in enumerate(mixed)
     ]
     assert calibrate(mixed, CURRENT, POLICY).defaults == {}

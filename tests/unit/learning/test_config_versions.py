@@ -106,7 +106,7 @@ def test_given_an_unknown_version_when_rolled_back_then_refused():
 
 def test_given_stored_version_when_read_back_then_identical():
     configs = MemoryConfigs(V1)
-    _run(configs, MemoryFeedback(_records(600, _lenient, corrections={"margin": "0.02"})))
+    _run(configs, MemoryFeedback(_records(600, _lenient, corrections={"crop_margin": "0.02"})))
     v2 = configs.current()
     assert ConfigVersion.from_item({"sk": v2.version, **v2.item()}) == v2
 

@@ -185,7 +185,7 @@ def _learn_defaults(
             raw = r.corrections.get(key)
             try:
                 nudge = float(raw) if raw not in (None, "") else None
-            except ValueError:
+            except (TypeError, ValueError):
                 nudge = None
             if nudge is None or nudge == 0:
                 continue
@@ -194,13 +194,13 @@ def _learn_defaults(
         if _repeats(len(nudges), n, policy) and _agree([x > 0 for x in nudges], policy):
             value = round(statistics.median(targets) / 0.005) * 0.005
             learned[key] = round(max(-policy.max_margin, min(policy.max_margin, value)), 3)
-    for key, (minus, plus) in CHOICE_CORRECTIONS.items():
-        # "tight" means the cut-out ate into the product: grow it (+1 step).
+    for key, (grow, shrink) in CHOICE_CORRECTIONS.items():
+        # "too_tight": the cut-out clips the product, grow it (+1 step); "too_loose": shrink.
         steps = []
         for r in records:
             raw = r.corrections.get(key)
-            if raw in (minus, plus):
-                step = 1 if raw == minus else -1
+            if raw in (grow, shrink):
+                step = 1 if raw == grow else -1
                 steps.append(applied.get(r.config_version, {}).get(key, 0) + step)
         if _repeats(len(steps), n, policy) and _agree([s > 0 for s in steps], policy):
             value = round(statistics.median(steps))

@@ -10,18 +10,22 @@ whether it was a spot check, the decision, the corrections, who and when.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:
+    from lightbox.models.stages import PipelineState
+
 SCHEMA = 1
 
-#: Correction keys calibration can learn category defaults from. `margin`:
-#: a nudge of the framing fill (signed number, e.g. "-0.03" = more margin);
-#: `cutout`: "tight" (the cut-out eats into the product) or "loose" (it keeps
-#: background). Other keys (title, bullets, category) are kept but not learned.
-NUMERIC_CORRECTIONS = ("margin",)
-CHOICE_CORRECTIONS = {"cutout": ("tight", "loose")}
+#: Correction keys calibration learns category defaults from (the review API's
+#: `lightbox.review.models.Corrections`): `crop_margin`, a signed nudge of the
+#: product's fill of the frame (+0.05 = more product, less margin); `cutout`,
+#: "too_tight" (the cut-out clips the product: grow it) or "too_loose" (it keeps
+#: background: shrink it). Other keys (title, bullets, category) are kept, not learned.
+NUMERIC_CORRECTIONS = ("crop_margin",)
+CHOICE_CORRECTIONS = {"cutout": ("too_tight", "too_loose")}
 
 
 class FeedbackRecord(BaseModel):
@@ -35,7 +39,7 @@ class FeedbackRecord(BaseModel):
     level: int = 0
     decision: Literal["approved", "rejected", "corrected"]
     reason: str = ""
-    corrections: dict[str, str] = Field(default_factory=dict)
+    corrections: dict[str, Any] = Field(default_factory=dict)
     # what routing used
     category: str
     preset: str = ""
@@ -76,3 +80,39 @@ class FeedbackRecord(BaseModel):
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> FeedbackRecord:
         return cls.model_validate(dict(item))
+
+
+def feedback_from_state(state: PipelineState, decided_at: str) -> FeedbackRecord:
+    """The record of the review decision in `state` (after `RecordReviewDecision`'s input)."""
+    if state.review is None or state.score is None:
+        raise ValueError("a feedback record needs the score and the review decision")
+    decision, score = state.review, state.score
+    product = state.validation.product if state.validation else None
+    marketplaces = [r.marketplace for r in state.renders or []] or (
+        list(product.marketplaces) if product else []
+    )
+    return FeedbackRecord(
+        task_id=decision.task_id,
+        execution_name=state.execution.name,
+        decided_at=decided_at,
+        reviewer=decision.reviewer,
+        level=state.escalation.level if state.escalation else 0,
+        decision=decision.decision,
+        reason=decision.reason,
+        corrections=dict(decision.corrections),
+        category=score.category,
+        preset=state.studio.look if state.studio else score.category,
+        marketplaces=marketplaces,
+        config_version=score.config_version,
+        confidence=score.confidence,
+        components=dict(score.components),
+        compliant=score.compliant,
+        auto_threshold=score.thresholds.auto,
+        review_threshold=score.thresholds.review,
+        approval=score.approval,
+        spot_check=score.spot_check,
+        spot_check_rate=score.spot_check_rate,
+        seller=state.photo.seller,
+        sku=state.photo.sku,
+        key=state.photo.key,
+    )

@@ -130,6 +130,11 @@ class ScoreOutput(_State):
     category: str
     thresholds: Thresholds
     config_version: str
+    # What RouteByConfidence follows (lightbox.learning.routing.decide_route).
+    route: Literal["publish", "review", "reject"] = "review"
+    approval: float | None = None  # calibrated p(approve), when the config had a model
+    spot_check: bool = False  # would have auto-published; reviewed to measure precision
+    spot_check_rate: float = 0.0  # the share in force when it was chosen
 
 
 class ReviewDecision(_State):

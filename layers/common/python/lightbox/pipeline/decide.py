@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lightbox.audit.trail import AuditEntry, human_actor, pipeline_pk
+from lightbox.learning.feedback import feedback_from_state
+from lightbox.learning.routing import decide_route
 from lightbox.models.stages import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
 from lightbox.pipeline.deps import Deps
 from lightbox.review.service import assignee_for, task_id_for
@@ -43,16 +45,34 @@ def score(state: PipelineState, deps: Deps) -> ScoreOutput:
     ]
     result = score_listing(signals, compliance)
     thresholds = config.for_category(category)
+    components = {k: round(v, 4) for k, v in result.components.items()}
+    rate = config.spot_check_rate
+    if rate is None:
+        rate = deps.settings.spot_check_rate if deps.settings else 0.0
+    route = decide_route(
+        confidence=result.confidence,
+        components=components,
+        compliant=result.compliant,
+        auto=thresholds.auto,
+        review=thresholds.review,
+        routing=config.routing.get(category),
+        execution_name=state.execution.name,
+        spot_check_rate=rate,
+    )
     # A failed studio extra is reported to the seller but never decides the route.
     extra_notes = [f"{e.name}: {e.reason}" for e in state.extras or [] if not e.ok]
     output = ScoreOutput(
         confidence=result.confidence,
         compliant=result.compliant,
-        components={k: round(v, 4) for k, v in result.components.items()},
+        components=components,
         reasons=result.reasons + extra_notes,
         category=category,
         thresholds=thresholds,
         config_version=config.version,
+        route=route.route,
+        approval=None if route.approval is None else round(route.approval, 4),
+        spot_check=route.spot_check,
+        spot_check_rate=rate if route.spot_check else 0.0,
     )
     deps.audit.append(
         pipeline_pk(state.execution.name),
@@ -63,7 +83,13 @@ def score(state: PipelineState, deps: Deps) -> ScoreOutput:
             input_keys=tuple(r.key for r in state.renders),
             scores={"confidence": output.confidence, **output.components},
             thresholds_version=config.version,
-            extra={"category": category, "thresholds": thresholds.model_dump()},
+            extra={
+                "category": category,
+                "thresholds": thresholds.model_dump(),
+                "route": output.route,
+                "approval": output.approval,
+                "spot_check": output.spot_check,
+            },
         ),
     )
     return output
@@ -135,20 +161,12 @@ def record_review(state: PipelineState, deps: Deps) -> ReviewDecision:
     if state.review is None:
         raise ValueError("no review decision in the state")
     decision = state.review
-    category = state.score.category if state.score else "general"
-    deps.reviews.put_feedback(
-        {
-            "pk": f"feedback#{category}",
-            "sk": f"{datetime.now(UTC).isoformat()}#{decision.task_id}",
-            "decision": decision.decision,
-            "reviewer": decision.reviewer,
-            "confidence": state.score.confidence if state.score else 0.0,
-            "config_version": state.config_version or "",
-            "components": state.score.components if state.score else {},
-            "corrections": decision.corrections,
-            "execution_name": state.execution.name,
-        }
-    )
+    # When the reviewer decided (the task's own record), so a retried call rewrites the
+    # same feedback item instead of adding a second one.
+    task = deps.reviews.get_task(decision.task_id) or {}
+    decided_at = task.get("decided_at") or datetime.now(UTC).isoformat()
+    if state.score is not None:
+        deps.reviews.put_feedback(feedback_from_state(state, decided_at).item())
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(

@@ -107,6 +107,8 @@ class ReviewService:
             "category": score.category if score else "general",
             "confidence": score.confidence if score else 0.0,
             "reasons": list(score.reasons) if score else [],
+            # Would have auto-published: a random sample that measures auto-publish precision.
+            "spot_check": bool(score.spot_check) if score else False,
             "renders": {r.marketplace: r.key for r in state.renders or []},
             "studio_key": state.studio.studio_key if state.studio else "",
             # What the review page and API show beside the images (not in the GSI).

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from lightbox.learning.config import CategoryRouting
 from lightbox.models.stages import Thresholds
 from lightbox.presets import catalogue
 
@@ -33,6 +34,12 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
 class ThresholdConfig:
     version: str
     by_category: Mapping[str, Thresholds]
+    #: calibrated auto-publish rules (lightbox.learning), by category
+    routing: Mapping[str, CategoryRouting] = field(default_factory=dict)
+    #: render defaults learned from repeated corrections, by category
+    defaults: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    #: share of would-be auto-publishes reviewed as spot checks; None: the deploy parameter
+    spot_check_rate: float | None = None
 
     def for_category(self, category: str) -> Thresholds:
         return self.by_category.get(category) or self.by_category["general"]
@@ -53,7 +60,9 @@ def builtin_config() -> ThresholdConfig:
 
 
 def config_from_item(result: Mapping[str, Any] | None) -> ThresholdConfig:
-    """Read the state machine's DynamoDB GetItem result (attribute-value JSON).
+    """Read the state machine's DynamoDB GetItem result (attribute-value JSON) of the
+    `current` item (`lightbox.adapters.learning.ROUTING_ATTRIBUTES`; older items carry
+    only `version` and `thresholds`).
 
     A stack with no config yet uses the built-in defaults; the audit names
     that version as `builtin`, so the decision stays traceable.
@@ -63,4 +72,16 @@ def config_from_item(result: Mapping[str, Any] | None) -> ThresholdConfig:
         return builtin_config()
     version = item["version"]["S"]
     raw = json.loads(item["thresholds"]["S"])
-    return ThresholdConfig(version, parse_thresholds(raw))
+
+    def _json(name: str) -> Any:
+        text = item.get(name, {}).get("S")
+        return json.loads(text) if text else {}
+
+    rate = item.get("spot_check_rate", {}).get("S")
+    return ThresholdConfig(
+        version,
+        parse_thresholds(raw),
+        routing={k: CategoryRouting.model_validate(v) for k, v in _json("routing").items()},
+        defaults=_json("defaults"),
+        spot_check_rate=float(rate) if rate else None,
+    )
