@@ -86,7 +86,7 @@ def settings_from_options(options: Mapping[str, Any], canvas: tuple[int, int]) -
 
 def vips_save_args(options: Mapping[str, Any]) -> dict[str, Any]:
     """`jpegsave_buffer` arguments reproducing Pillow `options` (ICC excluded:
-    libvips embeds the profile attached to the image, see `bench.variants`).
+    libvips embeds the profile attached to the image, see `bench.references`).
 
     Raises ValueError for an option libvips cannot reproduce, so a new
     production setting can never be silently left out of the reference.

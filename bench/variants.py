@@ -32,110 +32,32 @@ Whole per-photo work, from the 24 MP JPEG:
   (shrink-on-load to the working size Lightbox uses), the production u2netp
   model through onnxruntime, composite on white at the preset's canvas and
   fill, four renders from memory, all with pyvips.
+
+This module holds Lightbox's own variants and the registry (`VARIANTS`,
+`INPUTS`); the reference variants are in `bench.references` and what every
+variant shares (the product, the marketplaces, `Run`) in `bench.workload`.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cache, wraps
+from functools import wraps
 from typing import Any
 
-from PIL import Image
-
-MARKETPLACES: tuple[str, ...] = ("amazon", "etsy", "shopify", "ebay")
-INPUT_NAME = "product.jpg"
-#: The product the stage run lists (its category picks the studio look). No
-#: studio extras (home_decor would default to a scene): the publish path the
-#: cost prices, and the four renders the minimal-work row also makes.
-PRODUCT: dict[str, Any] = {
-    "title": "Red mug",
-    "category": "home_decor",
-    "marketplaces": list(MARKETPLACES),
-    "extras": {},
-}
-BUCKET = "lightbox-bench"
-SELLER, SKU = "bench-seller", "SKU-1"
-WHITE = (255, 255, 255)
-
-#: Phases of one render that make up the headline, per variant family.
-HEADLINE_PARTS = {
-    "lightbox-render": ("decode", "render"),
-    "reference": ("decode", "resize+pad", "encode"),
-}
-
-
-@dataclass
-class Run:
-    """One repetition: wall and CPU time per phase, plus outputs/info.
-
-    CPU time is kept next to wall time because the machine may be shared: on
-    a pinned, otherwise idle core they agree, and when another process takes
-    the core, CPU time still measures the work while wall time also counts
-    the waiting.
-    """
-
-    phases: dict[str, float] = field(default_factory=dict)
-    phases_cpu: dict[str, float] = field(default_factory=dict)
-    outputs: dict[str, bytes] = field(default_factory=dict)
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - wall
-            self.phases_cpu[name] = self.phases_cpu.get(name, 0.0) + time.process_time() - cpu
-
-    def total(self, name: str, parts: tuple[str, ...], minus: tuple[str, ...] = ()) -> None:
-        """Record ``name`` as the sum of phases ``parts`` less ``minus`` (per
-        repetition, so its median is a median of sums, not a sum of medians)."""
-        for clock in (self.phases, self.phases_cpu):
-            clock[name] = sum(clock.get(p, 0.0) for p in parts) - sum(
-                clock.get(p, 0.0) for p in minus
-            )
-
-    def render_totals(self, parts: tuple[str, ...]) -> None:
-        """Per marketplace and overall: ``headline`` (the sum of ``parts``) and
-        ``no-encode`` (the headline without the JPEG encode)."""
-        for m in MARKETPLACES:
-            self.total(f"{m}:headline", tuple(f"{m}:{p}" for p in parts))
-            self.total(f"{m}:no-encode", (f"{m}:headline",), (f"{m}:encode",))
-        self.total("headline", tuple(f"{m}:headline" for m in MARKETPLACES))
-        self.total("no-encode", tuple(f"{m}:no-encode" for m in MARKETPLACES))
-
-
-Variant = Callable[[bytes], Run]
-
-
-def canvases() -> dict[str, tuple[int, int]]:
-    """Canvas size per marketplace, from the same specs the renderer reads."""
-    from lightbox.marketplaces.specs import get_spec
-
-    return {m: get_spec(m).canvas for m in MARKETPLACES}
-
-
-def fit(size: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int]:
-    """Content size inside ``canvas``: the same rounding as the renderer."""
-    w, h = size
-    scale = min(canvas[0] / w, canvas[1] / h)
-    side = max(1, round(max(w, h) * scale))
-    s = side / max(w, h)
-    return max(1, round(w * s)), max(1, round(h * s))
-
-
-def shrink_on_load(size: tuple[int, int], target: tuple[int, int]) -> int:
-    """The largest JPEG DCT shrink (1, 2, 4, 8) that stays at or above ``target``
-    (1 when the target is an upscale)."""
-    fits = (f for f in (2, 4, 8) if size[0] / f >= target[0] and size[1] / f >= target[1])
-    return max(fits, default=1)
-
+from bench.references import minimal_work, naive_pillow, pillow_idiomatic, pyvips_render
+from bench.workload import (
+    BUCKET,
+    HEADLINE_PARTS,
+    INPUT_NAME,
+    MARKETPLACES,
+    PRODUCT,
+    SELLER,
+    SKU,
+    Run,
+    Variant,
+)
 
 # --------------------------------------------------------------------- stages
 
@@ -412,187 +334,6 @@ def lightbox_render(data: bytes) -> Run:
             run.outputs[m] = objects.objects[out.key]
             run.info.setdefault("compliant", {})[m] = out.compliance.ok
     run.render_totals(HEADLINE_PARTS["lightbox-render"])
-    return run
-
-
-# --------------------------------------------------------------------- references
-
-
-def _pad(img: Image.Image, canvas: tuple[int, int]) -> Image.Image:
-    if img.size == canvas:
-        return img
-    out = Image.new("RGB", canvas, WHITE)
-    out.paste(img, ((canvas[0] - img.width) // 2, (canvas[1] - img.height) // 2))
-    return out
-
-
-def _pillow_render(data: bytes, idiomatic: bool) -> Run:
-    from bench.settings import production_options
-
-    run = Run()
-    for m, canvas in canvases().items():
-        options = production_options(m)
-        with run.phase(f"{m}:decode"):
-            im = Image.open(io.BytesIO(data))
-            target = fit(im.size, canvas)
-            if idiomatic:
-                im.draft("RGB", target)  # DCT scaling when a canvas is <= half size
-            im.load()
-            if im.mode != "RGB":
-                im = im.convert("RGB")
-        with run.phase(f"{m}:resize+pad"):
-            size = fit(im.size, canvas)
-            if size != im.size:
-                gap = 3.0 if idiomatic and size[0] < im.width else None
-                im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=gap)
-            page = _pad(im, canvas)
-        with run.phase(f"{m}:encode"):
-            buf = io.BytesIO()
-            page.save(buf, "JPEG", **options)
-            run.outputs[m] = buf.getvalue()
-    run.render_totals(HEADLINE_PARTS["reference"])
-    return run
-
-
-def pillow_idiomatic(data: bytes) -> Run:
-    """Pillow with draft() and reducing_gap, one decode per render."""
-    return _pillow_render(data, idiomatic=True)
-
-
-def naive_pillow(data: bytes) -> Run:
-    """Pillow without draft() or reducing_gap, one decode per render."""
-    return _pillow_render(data, idiomatic=False)
-
-
-def _vips() -> Any:
-    """pyvips with its operation cache off: a Lambda never sees the same photo
-    twice, so repeats must not be served from the cache."""
-    import pyvips
-
-    pyvips.cache_set_max(0)
-    return pyvips
-
-
-def _vips_encode(img: Any, options: dict[str, Any]) -> bytes:
-    """Encode with production's Pillow options, translated; the same ICC bytes."""
-    from bench.settings import vips_save_args
-
-    pyvips = _vips()
-    out = img.copy()
-    out.set_type(pyvips.GValue.blob_type, "icc-profile-data", options["icc_profile"])
-    keep = pyvips.enums.ForeignKeep.ICC  # the profile, no EXIF/XMP libvips would add
-    return out.jpegsave_buffer(**vips_save_args(options), keep=keep)
-
-
-def _vips_fit_pad(img: Any, canvas: tuple[int, int]) -> Any:
-    tw, th = fit((img.width, img.height), canvas)
-    if (img.width, img.height) != (tw, th):
-        img = img.resize(tw / img.width, vscale=th / img.height, kernel="lanczos3")
-    if (img.width, img.height) != canvas:
-        img = img.gravity("centre", canvas[0], canvas[1], extend="background", background=WHITE)
-    return img
-
-
-def pyvips_render(data: bytes) -> Run:
-    """libvips: per render, one (shrink-on-load) decode of the intermediate."""
-    from bench.settings import production_options
-
-    pyvips = _vips()
-    run = Run()
-    for m, canvas in canvases().items():
-        options = production_options(m)
-        with run.phase(f"{m}:decode"):
-            header = pyvips.Image.new_from_buffer(data, "")  # lazy: header only
-            size = (header.width, header.height)
-            shrink = shrink_on_load(size, fit(size, canvas))
-            img = pyvips.Image.new_from_buffer(data, "", shrink=shrink).copy_memory()
-        with run.phase(f"{m}:resize+pad"):
-            page = _vips_fit_pad(img, canvas).copy_memory()
-        with run.phase(f"{m}:encode"):
-            run.outputs[m] = _vips_encode(page, options)
-    run.render_totals(HEADLINE_PARTS["reference"])
-    run.info = {"libvips": ".".join(str(pyvips.version(i)) for i in range(3))}
-    return run
-
-
-# ------------------------------------------------------------------ minimal work
-
-
-@cache
-def _onnx_session() -> Any:
-    """The production model file with the layer's session options (one thread,
-    no memory arena), created once like a warm Lambda's."""
-    import onnxruntime as ort
-
-    from lightbox.imaging.u2net import MODEL_PATH
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 3
-    return ort.InferenceSession(
-        str(MODEL_PATH), sess_options=options, providers=["CPUExecutionProvider"]
-    )
-
-
-def minimal_work(data: bytes) -> Run:
-    """The least work that yields the same four files, with pyvips + onnxruntime."""
-    import numpy as np
-
-    from bench.settings import production_options
-    from lightbox.imaging import u2net
-    from lightbox.limits import WORKING_LONG_SIDE
-    from lightbox.presets import get_preset
-
-    pyvips = _vips()
-    session = _onnx_session()
-    framing = get_preset(str(PRODUCT["category"])).look.framing
-    side = u2net.INPUT_SIDE
-    run = Run()
-    with run.phase("decode"):
-        header = pyvips.Image.new_from_buffer(data, "")
-        scale = WORKING_LONG_SIDE / max(header.width, header.height)
-        target = (round(header.width * scale), round(header.height * scale))
-        shrink = shrink_on_load((header.width, header.height), target)
-        img = pyvips.Image.new_from_buffer(data, "", shrink=shrink, autorotate=True)
-        img = img.copy_memory()
-    with run.phase("inference"):
-        small = img.resize(side / img.width, vscale=side / img.height, kernel="lanczos3")
-        x = np.ndarray((side, side, 3), np.uint8, small.write_to_memory()).astype(np.float32)
-        x /= max(float(x.max()), 1.0)
-        x = ((x - u2net.MEAN) / u2net.STD).transpose(2, 0, 1)[None]
-        name = session.get_inputs()[0].name
-        d1 = session.run(None, {name: np.ascontiguousarray(x)})[0][0, 0]
-        prob = (d1 - d1.min()) / max(float(d1.max() - d1.min()), 1e-6)
-    with run.phase("composite"):
-        fg = prob >= 0.5
-        rows, cols = np.nonzero(fg.any(axis=1))[0], np.nonzero(fg.any(axis=0))[0]
-        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        sx, sy = img.width / side, img.height / side
-        left, top = round(x0 * sx), round(y0 * sy)
-        box = (left, top, round(x1 * sx) - left, round(y1 * sy) - top)
-        k = framing.fill * framing.canvas / max(box[2], box[3])
-        pw, ph = round(box[2] * k), round(box[3] * k)
-        product = img.crop(*box).resize(pw / box[2], vscale=ph / box[3], kernel="lanczos3")
-        alpha = pyvips.Image.new_from_array((prob * 255).astype(np.uint8))
-        alpha = alpha.crop(x0, y0, x1 - x0, y1 - y0)
-        alpha = alpha.resize(pw / alpha.width, vscale=ph / alpha.height, kernel="linear")
-        on_white = alpha.ifthenelse(product, list(WHITE), blend=True)
-        studio = on_white.gravity(
-            "centre", framing.canvas, framing.canvas, extend="background", background=WHITE
-        ).copy_memory()
-    for m, canvas in canvases().items():
-        with run.phase(f"{m}:render"):
-            run.outputs[m] = _vips_encode(
-                _vips_fit_pad(studio, canvas).copy_memory(), production_options(m)
-            )
-    run.info = {
-        "shrink_on_load": shrink,
-        "decoded_size": [img.width, img.height],
-        "studio_size": [studio.width, studio.height],
-        "product_box": list(box),
-    }
     return run
 
 

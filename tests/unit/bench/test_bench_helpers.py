@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench import costs, run, synth
+from bench import children, costs, synth, verdict
 from bench.jpegq import estimate_quality
-from bench.variants import Run, fit, shrink_on_load
+from bench.workload import Run, fit, shrink_on_load
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -348,31 +348,31 @@ def _values(**overrides: object) -> dict[str, object]:
 
 
 def test_judge_passes_and_misses_against_each_limit() -> None:
-    verdicts = run.judge(_values(per_photo_vs_minimal_ratio=2.3), settings_matched=True)
+    verdicts = verdict.judge(_values(per_photo_vs_minimal_ratio=2.3), settings_matched=True)
     assert verdicts["render_vs_pyvips_ratio"]["pass"] is True
     assert verdicts["per_photo_vs_minimal_ratio"]["pass"] is False
     assert verdicts["peak_rss_share_of_memory_size"]["gate"] is True
 
 
 def test_judge_does_not_compare_when_the_settings_differ() -> None:
-    verdicts = run.judge(_values(), settings_matched=False)
+    verdicts = verdict.judge(_values(), settings_matched=False)
     assert verdicts["render_vs_pyvips_ratio"]["pass"] is None
     assert "not comparable" in verdicts["render_vs_pyvips_ratio"]["note"]
     assert verdicts["per_image_seconds"]["pass"] is True  # not a comparison
 
 
 def test_judge_fails_a_bomb_that_was_decoded_however_fast() -> None:
-    verdicts = run.judge(_values(bomb_refused_without_decoding=False), settings_matched=True)
+    verdicts = verdict.judge(_values(bomb_refused_without_decoding=False), settings_matched=True)
     assert verdicts["bomb_refusal_ms"]["pass"] is False
 
 
 def test_exit_status_fails_an_unfair_comparison_first() -> None:
-    timing_miss = run.judge(_values(render_vs_pyvips_ratio=3.0), settings_matched=True)
-    assert run.exit_status(True, timing_miss, [])[0] == 0  # noisy timing: reported only
-    memory_miss = run.judge(_values(peak_rss_share_of_memory_size=0.9), settings_matched=True)
-    assert run.exit_status(True, memory_miss, [])[0] == 4
-    assert run.exit_status(True, run.judge(_values(), True), ["pyvips"])[0] == 1
-    status, reasons = run.exit_status(False, memory_miss, ["pyvips"])
+    timing_miss = verdict.judge(_values(render_vs_pyvips_ratio=3.0), settings_matched=True)
+    assert verdict.exit_status(True, timing_miss, [])[0] == 0  # noisy timing: reported only
+    memory_miss = verdict.judge(_values(peak_rss_share_of_memory_size=0.9), settings_matched=True)
+    assert verdict.exit_status(True, memory_miss, [])[0] == 4
+    assert verdict.exit_status(True, verdict.judge(_values(), True), ["pyvips"])[0] == 1
+    status, reasons = verdict.exit_status(False, memory_miss, ["pyvips"])
     assert status == 3
     assert any("unfair" in r for r in reasons)
 
@@ -387,7 +387,7 @@ def test_memory_fit_takes_each_functions_worst_stage_over_all_inputs() -> None:
         },
         "broken": None,
     }
-    fit = run.memory_fit(runs, {"ValidateFunction": 2048, "RenderFunction": 1536})
+    fit = verdict.memory_fit(runs, {"ValidateFunction": 2048, "RenderFunction": 1536})
     assert fit["ValidateFunction"]["worst_input"] == "png"
     assert fit["ValidateFunction"]["pass"] is False  # 1700 > 0.8 * 2048
     assert fit["RenderFunction"] == {
@@ -414,10 +414,10 @@ def _round(cpu: list[float], peak: float) -> dict[str, object]:
 
 
 def test_pool_rounds_pools_every_repetition_and_keeps_the_highest_peak() -> None:
-    pooled = run.pool_rounds([_round([1.0, 5.0, 2.0], 100.0), _round([3.0, 4.0, 0.5], 120.0)])
+    pooled = children.pool_rounds([_round([1.0, 5.0, 2.0], 100.0), _round([3.0, 4.0, 0.5], 120.0)])
     assert pooled["cpu_s"] == {"median": 2.5, "min": 0.5, "max": 5.0}
     assert pooled["phases_cpu"]["decode"]["median"] == 2.5
     assert pooled["repeat"] == 6 and pooled["rounds"] == 2
     assert pooled["memory"]["peak_rss_mb"] == 120.0
     single = _round([1.0], 1.0)
-    assert run.pool_rounds([single]) is single
+    assert children.pool_rounds([single]) is single
