@@ -12,6 +12,7 @@ and duplicate events must produce identical outputs).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from lightbox.models.preset import Background
@@ -60,8 +61,9 @@ def render_background(
     return Image.fromarray(np.clip(np.round(pixels), 0, 255).astype(np.uint8), "RGB")
 
 
-def _gradient_position(shape: str, w: int, h: int) -> np.ndarray:
-    """0 at the first colour, 1 at the second, for every pixel (float32, h x w)."""
+def _gradient_position(shape: str, w: int, h: int) -> npt.NDArray[np.floating]:
+    """0 at the first colour, 1 at the second, for every pixel (h x w; float32 for
+    the vertical shape, float64 for the radial one)."""
     if shape == "vertical":
         t = (np.arange(h, dtype=np.float32) + 0.5) / h
         return np.broadcast_to(t[:, None], (h, w))
@@ -69,5 +71,5 @@ def _gradient_position(shape: str, w: int, h: int) -> np.ndarray:
     reach = np.hypot(max(cx, w - cx), max(cy, h - cy))
     y = (np.arange(h, dtype=np.float32) + 0.5 - cy)[:, None]
     x = (np.arange(w, dtype=np.float32) + 0.5 - cx)[None, :]
-    d = np.clip(np.hypot(x, y) / reach, 0.0, 1.0)
+    d: npt.NDArray[np.float64] = np.clip(np.hypot(x, y) / reach, 0.0, 1.0)
     return d * d * (3.0 - 2.0 * d)  # smoothstep: a soft centre, no visible rim

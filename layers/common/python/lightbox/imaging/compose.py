@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageChops, ImageFilter
 
 from lightbox.imaging.backgrounds import render_background
@@ -279,7 +280,9 @@ def _halo_guard(weight: Image.Image) -> Image.Image:
     return spread.point(lambda v: 255 if v else 0)
 
 
-def _product_samples(product: Image.Image, alpha: Image.Image, speculars: Speculars) -> np.ndarray:
+def _product_samples(
+    product: Image.Image, alpha: Image.Image, speculars: Speculars
+) -> npt.NDArray[np.float32]:
     """Solid product pixels at canvas scale, specular highlights left out.
 
     Taken at canvas scale because a highlight a few pixels wide at 2000 px is
@@ -287,7 +290,7 @@ def _product_samples(product: Image.Image, alpha: Image.Image, speculars: Specul
     told apart. Strided to about MAX_STAT_SAMPLES: percentiles need no more.
     """
     keep = (np.asarray(alpha) == 255) & (np.asarray(speculars.weight) == 0)
-    px = np.asarray(product)[keep]
+    px: npt.NDArray[np.uint8] = np.asarray(product)[keep]
     step = max(1, len(px) // MAX_STAT_SAMPLES)
     return px[::step].astype(np.float32)
 
@@ -307,5 +310,5 @@ def _border_purity(img: Image.Image) -> float:
     b = max(1, round(0.01 * min(img.size)))
     strips = [a[:b], a[-b:], a[b:-b, :b], a[b:-b, -b:]]
     white = sum(int((s == 255).all(axis=2).sum()) for s in strips)
-    total = sum(s.shape[0] * s.shape[1] for s in strips)
+    total: int = sum(s.shape[0] * s.shape[1] for s in strips)
     return white / total

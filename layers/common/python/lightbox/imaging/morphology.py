@@ -9,12 +9,13 @@ Pillow's rank filters (which sort every window) are not.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 # ----------------------------------------------------------------- connectivity
 
 
-def label(mask: np.ndarray, *, eight: bool) -> tuple[np.ndarray, int]:
+def label(mask: npt.NDArray[np.bool_], *, eight: bool) -> tuple[npt.NDArray[np.int32], int]:
     """Connected-component labelling of a boolean mask (no scipy in the layer).
 
     Run-length based: horizontal runs are found with numpy, runs that overlap in
@@ -56,8 +57,8 @@ def label(mask: np.ndarray, *, eight: bool) -> tuple[np.ndarray, int]:
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
-    roots, run_label = np.unique(parent, return_inverse=True)
-    run_label = run_label.astype(np.int32) + 1
+    roots, run_index = np.unique(parent, return_inverse=True)
+    run_label = run_index.astype(np.int32) + 1
 
     paint = np.zeros((h, w + 1), np.int32)
     paint[rows, starts] = run_label
@@ -65,13 +66,13 @@ def label(mask: np.ndarray, *, eight: bool) -> tuple[np.ndarray, int]:
     return np.cumsum(paint, axis=1)[:, :w].astype(np.int32), int(roots.size)
 
 
-def edge_ids(labels: np.ndarray) -> np.ndarray:
+def edge_ids(labels: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
     """Labels (> 0) of the components that touch the frame edge."""
     ids = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     return ids[ids > 0]
 
 
-def keep_main_components(fg: np.ndarray) -> np.ndarray:
+def keep_main_components(fg: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Keep the largest component plus any other that is a real part.
 
     A pair of earrings is two components of similar size; a speck of dust or
@@ -91,7 +92,7 @@ def keep_main_components(fg: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def fill_small_holes(fg: np.ndarray, max_area: int) -> np.ndarray:
+def fill_small_holes(fg: npt.NDArray[np.bool_], max_area: int) -> npt.NDArray[np.bool_]:
     """Fill enclosed background pockets smaller than `max_area` pixels.
 
     A mask's pinholes (a specular glint the model read as background) are never
@@ -110,7 +111,7 @@ def fill_small_holes(fg: np.ndarray, max_area: int) -> np.ndarray:
 # ------------------------------------------------------------------ morphology
 
 
-def dilate(mask: np.ndarray, r: int) -> np.ndarray:
+def dilate(mask: npt.NDArray[np.bool_], r: int) -> npt.NDArray[np.bool_]:
     """Binary dilation by a (2r+1)² square: a running OR per axis with doubling shifts.
 
     Same result as Pillow's MaxFilter(2r+1) on a 0/255 image but much faster:
@@ -136,17 +137,17 @@ def dilate(mask: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
-def erode(mask: np.ndarray, r: int) -> np.ndarray:
+def erode(mask: npt.NDArray[np.bool_], r: int) -> npt.NDArray[np.bool_]:
     """Binary erosion by a (2r+1)² square; pixels beyond the frame count as set,
     like Pillow's MinFilter (edge replication)."""
     return ~dilate(~mask, r)
 
 
-def opening(mask: np.ndarray, r: int) -> np.ndarray:
+def opening(mask: npt.NDArray[np.bool_], r: int) -> npt.NDArray[np.bool_]:
     return dilate(erode(mask, r), r)
 
 
-def closing(mask: np.ndarray, r: int) -> np.ndarray:
+def closing(mask: npt.NDArray[np.bool_], r: int) -> npt.NDArray[np.bool_]:
     return erode(dilate(mask, r), r)
 
 
@@ -165,7 +166,7 @@ def max_filter(arr: np.ndarray, r: int) -> np.ndarray:
     return out
 
 
-def outline(mask: np.ndarray) -> np.ndarray:
+def outline(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """The mask's inner boundary: set pixels with an unset 8-neighbour."""
     return mask & ~erode(mask, 1)
 

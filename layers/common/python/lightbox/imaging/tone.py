@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from lightbox.models.preset import Lighting, StudioLook
@@ -200,7 +201,8 @@ class _Tone:
             if contrast:
                 t = _s_curve(t, float(np.clip(p, *CONTRAST_PIVOT)), contrast)
             y = t * 255.0
-        return np.clip(np.round(y), 0, 255).astype(int).tolist()
+        lut: list[int] = np.clip(np.round(y), 0, 255).astype(int).tolist()
+        return lut
 
 
 def _roll_off(y: np.ndarray, *, top: float, knee: float) -> np.ndarray:
@@ -249,7 +251,7 @@ def _sparkle_roll_off(y: np.ndarray, *, top: float, knee: float, end_slope: floa
     return np.where(y > knee, curve, y)
 
 
-def _s_curve(t: np.ndarray, pivot: float, strength: float) -> np.ndarray:
+def _s_curve(t: npt.NDArray[np.float32], pivot: float, strength: float) -> npt.NDArray[np.float32]:
     """Contrast around `pivot` (0..1): slope 1 + strength there, ends fixed.
 
     Below the pivot u - s*u*(1-u) (shadows deepen), above v + s*v*(1-v)
@@ -264,11 +266,12 @@ def _s_curve(t: np.ndarray, pivot: float, strength: float) -> np.ndarray:
     return np.where(below, low, high)
 
 
-def _neutralise(ref: np.ndarray, limit: float) -> np.ndarray:
+def _neutralise(ref: npt.NDArray[np.floating], limit: float) -> npt.NDArray[np.float32]:
     """Per-channel gains that make `ref` grey at its own brightness, clamped."""
     grey = float(ref.mean())
     gains = grey / np.maximum(ref, 1.0)
-    return np.clip(gains, 1.0 - limit, 1.0 + limit).astype(np.float32)
+    clamped: npt.NDArray[np.float32] = np.clip(gains, 1.0 - limit, 1.0 + limit).astype(np.float32)
+    return clamped
 
 
 def _thumb(img: Image.Image, method: Image.Resampling, side: int = 256) -> Image.Image:
