@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lightbox.imaging.codec import decode, encode_intermediate, encode_png
 from lightbox.imaging.compose import compose_studio, styled_variant
+from lightbox.imaging.corrections import corrected_fill, corrected_mask, pixel_corrections
 from lightbox.keys import parse_photo_key
 from lightbox.marketplaces.compliance import check_compliance
 from lightbox.marketplaces.render import render_for_marketplace
@@ -39,7 +40,11 @@ def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
     mask = decode(deps.objects.get_bytes(state.analysis.segment.mask_key))
     category = state.validation.product.category
     preset = get_preset(category)
-    result = compose_studio(working, mask, look=preset.look)
+    # A reviewer's pixel corrections (ReEnhancePhoto, after a "correct" decision).
+    fixes = pixel_corrections(state.review.corrections if state.review else None)
+    mask = corrected_mask(mask, fixes.get("cutout"))
+    fill = corrected_fill(preset.look.framing.fill, fixes.get("crop_margin")) if fixes else None
+    result = compose_studio(working, mask, look=preset.look, fill=fill)
     prefix = f"work/{state.execution.name}"
     data, content_type, extension = encode_intermediate(result.image)
     studio_key = f"{prefix}/studio.{extension}"

@@ -41,7 +41,7 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
         "sku": state.photo.sku,
         "title": corrections.get("title")
         or copy.per_marketplace_titles.get(marketplace, copy.title),
-        "bullets": copy.bullets,
+        "bullets": corrections.get("bullets") or copy.bullets,
         "description": corrections.get("description") or copy.description,
         "category": corrections.get("category") or product.category,
         "brand": product.brand,
