@@ -15,12 +15,13 @@ VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.st
 # time, sha256-pinned in the script. `sam build` packages it with SegmentationLayer.
 MODEL := layers/segmentation/lightbox/imaging/models/u2netp.onnx
 
-.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline lint format clean emulator-stop
+.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline eval-segmentation lint format clean emulator-stop
 
 help:
 	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
 	@echo "make test   - unit, integration (moto) and e2e (LocalStack) tests"
 	@echo "make bench-pipeline - 100-photo burst on the emulator: drain, memory, overhead"
+	@echo "make eval-segmentation - segmentation and its confidence against ground truth"
 	@echo "make lint   - ruff + cfn-lint"
 	@echo "make clean  - remove venvs, build output and emulator state"
 
@@ -75,6 +76,13 @@ demo: install
 bench: $(VENV)/.stamp
 	$(VENV)/bin/pip install $(PIP_FLAGS) -r requirements/bench.txt
 	$(VENV)/bin/python bench/run.py --out out/bench
+
+# Segmentation against ground truth: photographed cut-outs with real alpha from
+# Debian packages (sha256-pinned, fetched once into .lightbox/cache/) composited
+# on real surfaces, plus the demo samples; see bench/eval_segmentation/.
+# Writes out/eval-segmentation/results.json, report.md and reliability.png.
+eval-segmentation: $(VENV)/.stamp
+	$(VENV)/bin/python bench/eval_segmentation/run.py --out out/eval-segmentation
 
 # 100 photos (2-24 MP) uploaded at once to the stack on the emulator; writes
 # out/bench-pipeline/results.json and fails when a target is missed.
