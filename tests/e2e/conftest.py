@@ -1,7 +1,9 @@
 """The deployed template on the embedded LocalStack, started and stopped by the tests.
 
 A separate port and state folder keep the suite away from an emulator a
-developer may have running for `make demo`.
+developer may have running for `make demo`. The emulator's own tests
+(test_emulator_*.py) use `emulator` and `aws` instead: a bare emulator per
+test module, on a free port with a temporary state folder.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from lightbox_cli.context import StackContext
 from lightbox_infra.deploy import deploy_local
 from lightbox_infra.emulator import Emulator
 from lightbox_infra.paths import state_dir
+from support.local_emulator import KEEPALIVE_MS, Aws, free_port
 
 E2E_PORT = 4598
 
@@ -71,3 +74,25 @@ def deployed_stack() -> Iterator[DeployedStack]:
         )
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """A private emulator per test module (test_emulator_*.py), never the deployed stack's."""
+    emulator = Emulator(
+        root=tmp_path_factory.mktemp("emulator"),
+        port=free_port(),
+        # Idle workers stop after 2 s instead of 10 min, so the idle path is exercised too.
+        # Throttled calls fail at once, as on AWS, so the throttle path is exercised too.
+        extra_env={"LAMBDA_KEEPALIVE_MS": str(KEEPALIVE_MS), "LIGHTBOX_THROTTLE_WAIT_S": "0"},
+    )
+    emulator.start(timeout=90)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def aws(emulator: Emulator) -> Aws:
+    return Aws(emulator)
