@@ -112,7 +112,7 @@ class CountingObjects:
 
 @dataclass
 class CountingAuditStore:
-    """Duck-typed `DynamoAuditStore`: conditional puts, last-by-pk, first-seen."""
+    """Duck-typed `DynamoAuditStore`: conditional puts, last-by-pk."""
 
     items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     counts: DdbCounts = field(default_factory=DdbCounts)
@@ -134,20 +134,27 @@ class CountingAuditStore:
             raise AuditConflictError(f"{key} exists")
         self.items[key] = dict(item)
 
-    def put_once(self, item: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        from lightbox.audit.trail import AuditConflictError
-
-        try:
-            self.put_new(item)
-        except AuditConflictError:
-            self.counts.requests += 1
-            self.counts.read_units += 1
-            return self.items[(str(item["pk"]), str(item["sk"]))]
-        return None
-
     def records(self, pk: str) -> list[Mapping[str, Any]]:
         self.counts.requests += 1
         return [item for (p, _sk), item in sorted(self.items.items()) if p == pk]
+
+
+@dataclass
+class CountingContentIndex:
+    """Duck-typed `lightbox.ports.ContentIndex`: a conditional put, a read on a repeat."""
+
+    first: dict[tuple[str, str], str] = field(default_factory=dict)
+    counts: DdbCounts = field(default_factory=DdbCounts)
+
+    def claim(self, seller: str, sha256: str, key: str) -> str | None:
+        self.counts.requests += 1
+        self.counts.write_units += 1
+        earlier = self.first.setdefault((seller, sha256), key)
+        if earlier == key:
+            return None
+        self.counts.requests += 1
+        self.counts.read_units += 1
+        return earlier
 
 
 class RecordingExecutions:

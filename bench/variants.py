@@ -63,14 +63,17 @@ from bench.workload import (
 
 
 def fake_deps(objects: Any, store: Any) -> Any:
+    """The stage dependencies over counting fakes; the content index's DynamoDB
+    requests count with the audit table's (both are priced the same)."""
+    from bench.fakes import CountingContentIndex
     from lightbox.audit.trail import AuditTrail
     from lightbox.pipeline.deps import Deps
 
     return Deps(
         settings=None,  # type: ignore[arg-type]  # not read on the publish path
         objects=objects,
-        audit_store=store,
         audit=AuditTrail(store),
+        content_index=CountingContentIndex(counts=store.counts),
         reviews=None,  # type: ignore[arg-type]
         review_service=None,  # type: ignore[arg-type]
         notifier=None,  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ class Settings(BaseModel):
     audit_table: str = Field(alias="AUDIT_TABLE")
     review_table: str = Field(alias="REVIEW_TABLE")
     config_table: str = Field(alias="CONFIG_TABLE")
+    content_index_table: str = Field(alias="CONTENT_INDEX_TABLE")
     escalation_topic_arn: str = Field(default="", alias="ESCALATION_TOPIC_ARN")
     environment: str = Field(default="local", alias="ENVIRONMENT")
     review_timeout_seconds: int = Field(default=86400, alias="REVIEW_TIMEOUT_SECONDS")

@@ -69,17 +69,6 @@ class DynamoAuditStore:
                 raise AuditConflictError(str(exc)) from exc
             raise
 
-    def put_once(self, item: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """Write a first-seen marker; return the existing item if one is already there."""
-        try:
-            self.put_new(item)
-        except AuditConflictError:
-            found = self._table.get_item(
-                Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
-            )
-            return _plain(found.get("Item") or {})
-        return None
-
     def records(self, pk: str) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
         kwargs: dict[str, Any] = {

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    size: int
-    etag: str
-    version_id: str | None
-    content_type: str
+from lightbox.ports import ObjectInfo
 
 
 class ObjectStore:
-    """One bucket; every write is server-side encrypted (the bucket policy insists)."""
+    """`lightbox.ports.Objects` on one bucket.
+
+    Every write is server-side encrypted (the bucket policy insists).
+    """
 
     def __init__(self, bucket: str, client: Any | None = None) -> None:
         self.bucket = bucket

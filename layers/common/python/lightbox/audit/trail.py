@@ -14,7 +14,9 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
+
+from lightbox.ports import AuditStore
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = (
@@ -33,16 +35,6 @@ _HASHED_FIELDS = (
 
 class AuditConflictError(RuntimeError):
     """Another writer appended to the same chain at the same moment."""
-
-
-class AuditStore(Protocol):
-    def last(self, pk: str) -> Mapping[str, Any] | None: ...
-
-    def put_new(self, item: Mapping[str, Any]) -> None:
-        """Write an item that must not exist yet; raise AuditConflictError if it does."""
-        ...
-
-    def records(self, pk: str) -> list[Mapping[str, Any]]: ...
 
 
 def canonical(value: Any) -> str:

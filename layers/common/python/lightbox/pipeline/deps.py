@@ -1,14 +1,21 @@
-"""The adapters a stage may use, built once per Lambda container."""
+"""What a stage may use, typed by the ports (`lightbox.ports`), built once per container.
+
+`deps()` wires the AWS adapters from the settings; tests build a `Deps` from
+the in-memory fakes in `tests/support/fakes.py` instead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
 
-from lightbox.adapters.aws import Notifier, TaskTokens
+from lightbox.adapters.aws import Notifier as SnsNotifier
+from lightbox.adapters.aws import TaskTokens
+from lightbox.adapters.content_index import DynamoContentIndex
 from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoReviewStore
 from lightbox.adapters.s3 import ObjectStore
 from lightbox.audit.trail import AuditTrail
+from lightbox.ports import ContentIndex, Notifier, Objects, ReviewStore
 from lightbox.review.service import ReviewService
 from lightbox.settings import Settings, settings
 
@@ -16,10 +23,10 @@ from lightbox.settings import Settings, settings
 @dataclass(frozen=True)
 class Deps:
     settings: Settings
-    objects: ObjectStore
-    audit_store: DynamoAuditStore
+    objects: Objects
     audit: AuditTrail
-    reviews: DynamoReviewStore
+    content_index: ContentIndex
+    reviews: ReviewStore
     review_service: ReviewService
     notifier: Notifier
 
@@ -27,14 +34,13 @@ class Deps:
 @cache
 def deps() -> Deps:
     s = settings()
-    audit_store = DynamoAuditStore(s.audit_table)
     reviews = DynamoReviewStore(s.review_table)
     return Deps(
         settings=s,
         objects=ObjectStore(s.bucket),
-        audit_store=audit_store,
-        audit=AuditTrail(audit_store),
+        audit=AuditTrail(DynamoAuditStore(s.audit_table)),
+        content_index=DynamoContentIndex(s.content_index_table),
         reviews=reviews,
         review_service=ReviewService(reviews, TaskTokens()),
-        notifier=Notifier(s.escalation_topic_arn),
+        notifier=SnsNotifier(s.escalation_topic_arn),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from lightbox.keys import (
     InvalidKeyError,
@@ -14,12 +14,7 @@ from lightbox.keys import (
     parse_photo_key,
 )
 from lightbox.models.stages import PhotoRef
-
-
-class Executions(Protocol):
-    def start(self, name: str, payload: dict[str, Any]) -> str | None:
-        """Start an execution; None if one with this name already exists."""
-        ...
+from lightbox.ports import Executions
 
 
 @dataclass(frozen=True)

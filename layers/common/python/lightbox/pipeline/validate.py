@@ -54,16 +54,6 @@ def _with_category_defaults(product: ProductMetadata) -> ProductMetadata:
     return product.model_copy(update=updates) if updates else product
 
 
-def _first_seen(deps: Deps, seller: str, sha: str, key: str) -> str | None:
-    """Record the content hash; return the key of an earlier upload of the same bytes."""
-    existing = deps.audit_store.put_once(
-        {"pk": f"content#{seller}#{sha}", "sk": "first", "key": key, "seq": 0}
-    )
-    if existing and existing.get("key") != key:
-        return str(existing["key"])
-    return None
-
-
 def validate(state: PipelineState, deps: Deps) -> ValidationOutput:
     photo = state.photo
     result = _check(state, deps)
@@ -122,7 +112,7 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
     }
     if not check.ok or working is None:
         return ValidationOutput(ok=False, reasons=check.reasons, **common)
-    duplicate_of = _first_seen(deps, photo.seller, sha, photo.key)
+    duplicate_of = deps.content_index.claim(photo.seller, sha, photo.key)
     if duplicate_of:
         return ValidationOutput(
             ok=False,

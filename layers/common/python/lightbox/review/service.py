@@ -6,12 +6,13 @@ The task token lives in the review table, never in logs or the audit trail
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from lightbox.models.stages import PipelineState, ReviewDecision
+from lightbox.ports import ReviewStore, Tokens
 
 REVIEW_LEVELS = ("reviewers", "leads", "owners")
 Decision = Literal["approved", "rejected", "corrected"]
@@ -41,19 +42,6 @@ class TokenExpiredError(RuntimeError):
     """The execution stopped waiting for this task (timed out, escalated or ended)."""
 
 
-class ReviewStore(Protocol):
-    def put_task(self, item: Mapping[str, Any]) -> None: ...
-    def get_task(self, task_id: str) -> dict[str, Any] | None: ...
-    def transition(
-        self, task_id: str, from_status: str, to_status: str, fields: Mapping[str, Any]
-    ) -> bool: ...
-    def tasks_with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]: ...
-
-
-class Tokens(Protocol):
-    def succeed(self, token: str, output: dict[str, Any]) -> None: ...
-
-
 def task_id_for(execution_name: str, level: int) -> str:
     return f"{execution_name}.L{level}"
 
@@ -70,7 +58,12 @@ class DecideResult:
 
 
 class ReviewService:
-    def __init__(self, store: ReviewStore, tokens: Tokens, clock=lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        store: ReviewStore,
+        tokens: Tokens,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._tokens = tokens
         self._clock = clock

@@ -3,39 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from lightbox.models.stages import ExecutionRef, PhotoRef, PipelineState
-from lightbox.review.service import ReviewError, ReviewService, TokenExpiredError
-
-
-class MemoryReviewStore:
-    def __init__(self):
-        self.tasks: dict[str, dict] = {}
-
-    def put_task(self, item):
-        self.tasks[item["task_id"]] = dict(item)
-
-    def get_task(self, task_id):
-        return dict(self.tasks[task_id]) if task_id in self.tasks else None
-
-    def transition(self, task_id, from_status, to_status, fields):
-        task = self.tasks.get(task_id)
-        if not task or task["status"] != from_status:
-            return False
-        task.update(fields, status=to_status)
-        return True
-
-    def tasks_with_status(self, status, limit=100):
-        return [dict(t) for t in self.tasks.values() if t["status"] == status][:limit]
-
-
-class RecordingTokens:
-    def __init__(self, expired: bool = False):
-        self.sent: list[tuple[str, dict]] = []
-        self.expired = expired
-
-    def succeed(self, token, output):
-        if self.expired:
-            raise TokenExpiredError("TaskTimedOut")
-        self.sent.append((token, output))
+from lightbox.review.service import ReviewError, ReviewService
+from support.fakes import InMemoryReviewStore, RecordingTokens
 
 
 def _state() -> PipelineState:
@@ -46,7 +15,7 @@ def _state() -> PipelineState:
 
 
 def _service(tokens=None):
-    store = MemoryReviewStore()
+    store = InMemoryReviewStore()
     service = ReviewService(
         store, tokens or RecordingTokens(), clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)
     )
@@ -87,7 +56,7 @@ def test_given_rejection_without_reason_when_decided_then_refused():
 
 
 def test_given_expired_token_when_decided_then_task_marked_expired_and_clear_error():
-    service, store, task = _service(RecordingTokens(expired=True))
+    service, store, task = _service(RecordingTokens(expire_all=True))
     with pytest.raises(ReviewError, match="expired"):
         service.decide(task["task_id"], "approved", "rita")
     assert store.tasks[task["task_id"]]["status"] == "expired"

@@ -1,15 +1,5 @@
 from lightbox.pipeline.intake import start_for_upload
-
-
-class RecordingExecutions:
-    def __init__(self):
-        self.started: dict[str, dict] = {}
-
-    def start(self, name, payload):
-        if name in self.started:
-            return None
-        self.started[name] = payload
-        return f"arn:aws:states:us-east-1:1:execution:sm:{name}"
+from support.fakes import RecordingExecutions
 
 
 def test_given_photo_upload_when_intake_runs_then_execution_started_with_parsed_photo():

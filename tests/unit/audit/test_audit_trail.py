@@ -9,25 +9,7 @@ from lightbox.audit.trail import (
     AuditTrail,
     verify_chain,
 )
-
-
-class MemoryAuditStore:
-    """An honest in-memory store with DynamoDB's conditional-put semantics."""
-
-    def __init__(self):
-        self.items: dict[tuple[str, str], dict] = {}
-
-    def last(self, pk):
-        rows = sorted((v for (p, _), v in self.items.items() if p == pk), key=lambda r: r["sk"])
-        return rows[-1] if rows else None
-
-    def put_new(self, item):
-        if (item["pk"], item["sk"]) in self.items:
-            raise AuditConflictError("exists")
-        self.items[(item["pk"], item["sk"])] = dict(item)
-
-    def records(self, pk):
-        return [v for (p, _), v in self.items.items() if p == pk]
+from support.fakes import InMemoryAuditStore
 
 
 def _clock():
@@ -37,7 +19,7 @@ def _clock():
 
 
 def _trail_with_three_records():
-    store = MemoryAuditStore()
+    store = InMemoryAuditStore()
     trail = AuditTrail(store, clock=_clock())
     for stage in ("validate", "score", "publish"):
         trail.append("pipeline#x", AuditEntry(stage=stage, decision=stage, actor="agent:test@1"))
@@ -78,7 +60,7 @@ def test_given_rehashed_forgery_when_verified_then_broken_link_detected():
 
 
 def test_given_store_conflict_when_appending_then_retries_and_gives_up_clearly():
-    class AlwaysConflict(MemoryAuditStore):
+    class AlwaysConflict(InMemoryAuditStore):
         def put_new(self, item):
             raise AuditConflictError("race")
 
@@ -90,6 +72,6 @@ def test_given_store_conflict_when_appending_then_retries_and_gives_up_clearly()
 def test_given_entry_without_actor_when_appended_then_agent_actor_names_function(monkeypatch):
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "lightbox-dev-score")
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "7")
-    store = MemoryAuditStore()
+    store = InMemoryAuditStore()
     item = AuditTrail(store).append("pipeline#y", AuditEntry(stage="score", decision="scored"))
     assert item["actor"] == "agent:lightbox-dev-score@7"

@@ -1,0 +1,121 @@
+"""The ports: what the domain asks of the outside world, one Protocol per store or service.
+
+Stage functions (`lightbox.pipeline`) and domain services depend on these
+Protocols only; `lightbox.adapters` implements them on AWS (S3, DynamoDB,
+Step Functions, SNS) and `tests/support/fakes.py` in memory. A new adapter
+(another cloud, a cache) has to satisfy exactly what is written here, and a
+stage that needs something new adds it here first. No module in this file
+imports boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a HEAD of a stored object tells."""
+
+    size: int
+    etag: str
+    version_id: str | None
+    content_type: str
+
+
+class Objects(Protocol):
+    """The images bucket: originals, intermediates, renders, reports."""
+
+    @property
+    def bucket(self) -> str: ...
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def presign_get(self, key: str, version_id: str | None = None, expires: int = 300) -> str:
+        """A short-lived GET link; the bucket itself stays private."""
+        ...
+
+    def get_bytes(self, key: str, version_id: str | None = None) -> bytes: ...
+
+    def get_text_or_none(self, key: str) -> str | None: ...
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        """Write (server-side encrypted); overwrites."""
+        ...
+
+    def put_json(self, key: str, document: Any) -> None: ...
+
+    def copy(self, source_key: str, dest_key: str, version_id: str | None = None) -> None: ...
+
+
+class AuditStore(Protocol):
+    """Append-only records, one hash chain per partition key (`lightbox.audit`)."""
+
+    def last(self, pk: str) -> Mapping[str, Any] | None: ...
+
+    def put_new(self, item: Mapping[str, Any]) -> None:
+        """Write an item that must not exist yet; raise AuditConflictError if it does."""
+        ...
+
+    def records(self, pk: str) -> list[Mapping[str, Any]]: ...
+
+
+class ContentIndex(Protocol):
+    """Which upload first brought a given content hash, per seller."""
+
+    def claim(self, seller: str, sha256: str, key: str) -> str | None:
+        """Record `key` as the first upload of these bytes unless one is recorded.
+
+        Returns the key recorded first when it is not `key`, else None. Atomic:
+        two uploads of the same bytes at once agree on which was first.
+        """
+        ...
+
+
+class ReviewStore(Protocol):
+    """Review tasks (with their task tokens) and reviewers' feedback."""
+
+    def put_task(self, item: Mapping[str, Any]) -> None: ...
+
+    def get_task(self, task_id: str) -> dict[str, Any] | None: ...
+
+    def transition(
+        self, task_id: str, from_status: str, to_status: str, fields: Mapping[str, Any]
+    ) -> bool:
+        """Move a task from one status to another; False if it was not in `from_status`."""
+        ...
+
+    def tasks_with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def put_feedback(self, item: Mapping[str, Any]) -> None:
+        """Record a reviewer's decision with the inputs routing used."""
+        ...
+
+
+class Tokens(Protocol):
+    """Step Functions task tokens: resume the execution waiting on one."""
+
+    def succeed(self, token: str, output: dict[str, Any]) -> None:
+        """Raise TokenExpiredError when the execution no longer waits for it."""
+        ...
+
+
+class Notifier(Protocol):
+    """Notices to people (escalations)."""
+
+    @property
+    def topic_arn(self) -> str: ...
+
+    def publish(self, subject: str, message: dict[str, Any]) -> None: ...
+
+
+class Executions(Protocol):
+    """Starts pipeline executions under deterministic names."""
+
+    def start(self, name: str, payload: dict[str, Any]) -> str | None:
+        """The execution's ARN, or None when one of that name already exists."""
+        ...

@@ -1,0 +1,215 @@
+"""In-memory implementations of every port (`lightbox.ports`), and a `Deps` built from them.
+
+One set for all tests: a stage test builds `fake_deps()` and asserts on what
+the fakes recorded. Each fake keeps the contract its port documents
+(conditional writes conflict, a second claim of the same bytes returns the
+first key, an expired token raises), so a stage cannot pass here and fail on
+AWS for a reason the port states.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lightbox.audit.trail import AuditConflictError, AuditTrail
+from lightbox.pipeline.deps import Deps
+from lightbox.ports import ObjectInfo
+from lightbox.review.service import ReviewService, TokenExpiredError
+from lightbox.settings import Settings
+
+BUCKET = "lightbox-test-images"
+
+
+@dataclass
+class InMemoryObjects:
+    """`Objects` over a dict of key -> (bytes, content type)."""
+
+    bucket: str = BUCKET
+    items: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    def head(self, key: str) -> ObjectInfo | None:
+        found = self.items.get(key)
+        if found is None:
+            return None
+        return ObjectInfo(len(found[0]), f"etag-{hash(found[0]) & 0xFFFF:x}", None, found[1])
+
+    def exists(self, key: str) -> bool:
+        return key in self.items
+
+    def presign_get(self, key: str, version_id: str | None = None, expires: int = 300) -> str:
+        return f"https://{self.bucket}.example/{key}?expires={expires}"
+
+    def get_bytes(self, key: str, version_id: str | None = None) -> bytes:
+        if key not in self.items:
+            raise KeyError(f"no object {key!r} in the fake bucket")
+        return self.items[key][0]
+
+    def get_text_or_none(self, key: str) -> str | None:
+        found = self.items.get(key)
+        return None if found is None else found[0].decode("utf-8")
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self.items[key] = (bytes(data), content_type)
+
+    def put_json(self, key: str, document: Any) -> None:
+        body = json.dumps(document, indent=2, sort_keys=True, default=str).encode()
+        self.put_bytes(key, body, "application/json")
+
+    def copy(self, source_key: str, dest_key: str, version_id: str | None = None) -> None:
+        self.items[dest_key] = self.get_bytes(source_key), self.items[source_key][1]
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return sorted(k for k in self.items if k.startswith(prefix))
+
+    def json(self, key: str) -> Any:
+        return json.loads(self.get_bytes(key))
+
+
+@dataclass
+class InMemoryAuditStore:
+    """`AuditStore`: put_new refuses an existing (pk, sk), like the conditional put."""
+
+    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def last(self, pk: str) -> Mapping[str, Any] | None:
+        found = self.records(pk)
+        return found[-1] if found else None
+
+    def put_new(self, item: Mapping[str, Any]) -> None:
+        key = (str(item["pk"]), str(item["sk"]))
+        if key in self.items:
+            raise AuditConflictError(f"{key} exists")
+        self.items[key] = dict(item)
+
+    def records(self, pk: str) -> list[Mapping[str, Any]]:
+        return [item for (p, _sk), item in sorted(self.items.items()) if p == pk]
+
+    def decisions(self, pk: str) -> list[tuple[str, str]]:
+        """(stage, decision) of a chain's records, in order."""
+        return [(str(r["stage"]), str(r["decision"])) for r in self.records(pk)]
+
+
+@dataclass
+class InMemoryContentIndex:
+    """`ContentIndex`: the first key per (seller, hash) wins."""
+
+    first: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def claim(self, seller: str, sha256: str, key: str) -> str | None:
+        earlier = self.first.setdefault((seller, sha256), key)
+        return None if earlier == key else earlier
+
+
+@dataclass
+class InMemoryReviewStore:
+    """`ReviewStore`: tasks by id, transitions conditional on the current status."""
+
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+
+    def put_task(self, item: Mapping[str, Any]) -> None:
+        self.tasks[str(item["task_id"])] = dict(item)
+
+    def get_task(self, task_id: str) -> dict[str, Any] | None:
+        found = self.tasks.get(task_id)
+        return None if found is None else dict(found)
+
+    def transition(
+        self, task_id: str, from_status: str, to_status: str, fields: Mapping[str, Any]
+    ) -> bool:
+        task = self.tasks.get(task_id)
+        if task is None or task.get("status") != from_status:
+            return False
+        task.update(fields)
+        task["status"] = to_status
+        return True
+
+    def tasks_with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
+        return [dict(t) for t in self.tasks.values() if t.get("status") == status][:limit]
+
+    def put_feedback(self, item: Mapping[str, Any]) -> None:
+        self.feedback.append(dict(item))
+
+
+@dataclass
+class RecordingTokens:
+    """`Tokens`: keeps (token, output) of every success; raises as AWS does for a token
+    the execution stopped waiting on (`expired`, or every token with `expire_all`)."""
+
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    expired: set[str] = field(default_factory=set)
+    expire_all: bool = False
+
+    def succeed(self, token: str, output: dict[str, Any]) -> None:
+        if self.expire_all or token in self.expired:
+            raise TokenExpiredError("TaskTimedOut")
+        self.sent.append((token, output))
+
+
+@dataclass
+class RecordingNotifier:
+    """`Notifier`: keeps every notice."""
+
+    topic_arn: str = "arn:aws:sns:us-east-1:000000000000:lightbox-test-escalations"
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def publish(self, subject: str, message: dict[str, Any]) -> None:
+        self.sent.append((subject, message))
+
+
+@dataclass
+class RecordingExecutions:
+    """`Executions`: a second start under the same name returns None."""
+
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def start(self, name: str, payload: dict[str, Any]) -> str | None:
+        if name in self.started:
+            return None
+        self.started[name] = payload
+        return f"arn:aws:states:us-east-1:000000000000:execution:lightbox-test:{name}"
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "BUCKET_NAME": BUCKET,
+        "AUDIT_TABLE": "lightbox-test-audit",
+        "REVIEW_TABLE": "lightbox-test-review",
+        "CONFIG_TABLE": "lightbox-test-config",
+        "CONTENT_INDEX_TABLE": "lightbox-test-content-index",
+        "ENVIRONMENT": "local",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
+@dataclass
+class Fakes:
+    """Every fake a `Deps` is built from, for assertions after a stage ran."""
+
+    objects: InMemoryObjects = field(default_factory=InMemoryObjects)
+    audit_store: InMemoryAuditStore = field(default_factory=InMemoryAuditStore)
+    content_index: InMemoryContentIndex = field(default_factory=InMemoryContentIndex)
+    reviews: InMemoryReviewStore = field(default_factory=InMemoryReviewStore)
+    tokens: RecordingTokens = field(default_factory=RecordingTokens)
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    now: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+
+    def deps(self, **settings: Any) -> Deps:
+        clock = lambda: self.now  # noqa: E731 - the fakes' shared, settable clock
+        return Deps(
+            settings=test_settings(**settings),
+            objects=self.objects,
+            audit=AuditTrail(self.audit_store, clock=clock),
+            content_index=self.content_index,
+            reviews=self.reviews,
+            review_service=ReviewService(self.reviews, self.tokens, clock=clock),
+            notifier=self.notifier,
+        )

@@ -1,0 +1,40 @@
+"""Analyse: segment, attributes and listing copy from the validated photo."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from lightbox.pipeline import analyse
+
+
+def test_given_a_validated_photo_when_segmented_then_a_mask_is_stored_with_a_confidence(driver):
+    state = driver.run_until("validate")
+
+    output = analyse.segment(state, driver.deps)
+
+    mask = Image.open(io.BytesIO(driver.fakes.objects.get_bytes(output.mask_key)))
+    assert mask.mode == "L"
+    assert 0.0 <= output.confidence <= 1.0
+    assert 0.05 < output.coverage < 0.9  # the product is a part of the frame, not all of it
+    assert output.bbox is not None
+
+
+def test_given_a_red_product_when_described_then_red_is_among_its_colours(driver):
+    state = driver.run_until("validate")
+
+    output = analyse.attributes(state, driver.deps)
+
+    names = [c.name for c in output.colours]
+    assert any("red" in n for n in names), names
+
+
+def test_given_product_metadata_when_copy_is_drafted_then_titles_fit_each_marketplace(driver):
+    state = driver.run_until("validate")
+
+    copy = analyse.draft(state)
+
+    assert "Red ceramic mug" in copy.title
+    assert set(copy.per_marketplace_titles) >= {"amazon", "etsy"}
+    assert all(len(t) <= 200 for t in copy.per_marketplace_titles.values())
