@@ -62,7 +62,7 @@ from lightbox_infra.plugins.lambda_process import (
 LOG = logging.getLogger(__name__)
 
 PYTHON_ENV_VAR = "LIGHTBOX_LAMBDA_PYTHON"
-"""Interpreter of the function venv; set by ``lightbox_infra.emulator``."""
+"""Interpreter of the function venv; set by ``lightbox_infra.emulator_setup``."""
 OWNER_ENV_VAR = "LIGHTBOX_EMULATOR_ROOT"
 """Emulator root, passed to workers so the launcher can sweep strays after a crash."""
 
