@@ -9,21 +9,19 @@ import urllib.request
 from importlib import resources
 from typing import Any
 
+from lightbox.adapters.revocations import DynamoRevocations
+from lightbox.adapters.signing_keys import SecretSigningKeys
 from lightbox_cli.context import StackContext
 
 PROXIED = ("/tasks", "/openapi.json")
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
 
 
-def _keys(ctx: StackContext):
-    from lightbox.adapters.signing_keys import SecretSigningKeys
-
+def _keys(ctx: StackContext) -> SecretSigningKeys:
     return SecretSigningKeys(ctx.outputs["ReviewSigningSecretArn"], ctx.client("secretsmanager"))
 
 
-def _revocations(ctx: StackContext):
-    from lightbox.adapters.revocations import DynamoRevocations
-
+def _revocations(ctx: StackContext) -> DynamoRevocations:
     return DynamoRevocations(ctx.outputs["ReviewTableName"], ctx.resource("dynamodb"))
 
 
@@ -75,8 +73,11 @@ def make_handler(api_url: str) -> type[http.server.BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-cache")
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser went away (page closed or reloaded)
 
         def _proxy(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -8,6 +8,7 @@ and level to the API function as the authorizer context; anything else is
 import os
 import time
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,7 +35,7 @@ def _api_arn(method_arn: str) -> str:
     return f"{base}/{stage}/*"
 
 
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     keys, revocations = _adapters()
     try:
         claims = verify(

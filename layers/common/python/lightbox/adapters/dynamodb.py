@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
 from lightbox.audit.trail import AuditConflictError
@@ -141,7 +141,7 @@ class DynamoReviewStore:
         """Up to `limit` tasks with `status` (oldest first) matching `filters` (attribute ==
         value), and the key to continue from (None on the last page). The GSI projects
         no task token."""
-        condition = None
+        condition: ConditionBase | None = None
         for name, value in filters.items():
             term = Attr(name).eq(value)
             condition = term if condition is None else condition & term

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -19,7 +20,12 @@ class SecretSigningKeys:
     Keys are cached for `CACHE_SECONDS` per container, so a rotation reaches every
     authorizer within a minute."""
 
-    def __init__(self, secret_id: str, client: Any | None = None, clock=time.monotonic) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        client: Any | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.secret_id = secret_id
         self._sm = client or boto3.client("secretsmanager")
         self._clock = clock

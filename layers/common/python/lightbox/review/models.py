@@ -10,7 +10,12 @@ from lightbox.models.product import Category
 
 TaskStatus = Literal["pending", "decided", "escalated", "expired"]
 DecisionVerb = Literal["approve", "reject", "correct"]
-DECISION_OF_VERB = {"approve": "approved", "reject": "rejected", "correct": "corrected"}
+Decided = Literal["approved", "rejected", "corrected"]
+DECISION_OF_VERB: dict[str, Decided] = {
+    "approve": "approved",
+    "reject": "rejected",
+    "correct": "corrected",
+}
 
 MAX_TITLE = 200
 MAX_BULLETS = 5

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { tasks: [], index: -1, cursor: null, detail: null, margin: 0 };
+const state = { tasks: [], index: -1, cursor: null, detail: null, margin: 0, loads: 0 };
 const TOKEN = "lightbox.review.token";
 
 function token() { return sessionStorage.getItem(TOKEN) || ""; }
@@ -71,8 +71,10 @@ function filterQuery() {
 
 async function loadQueue(reset) {
   if (reset) { state.tasks = []; state.cursor = null; state.index = -1; }
+  const load = ++state.loads;  // a newer load (filters changed meanwhile) wins
   try {
     const page = await api("tasks?" + filterQuery());
+    if (load !== state.loads) return;
     state.tasks = state.tasks.concat(page.items);
     state.cursor = page.next_cursor || null;
     $("#more").hidden = !state.cursor;
@@ -141,7 +143,10 @@ async function select(i) {
   renderQueue();
   closeForms();
   try {
-    const d = await api("tasks/" + encodeURIComponent(state.tasks[i].task_id));
+    const wanted = state.tasks[i].task_id;
+    const d = await api("tasks/" + encodeURIComponent(wanted));
+    const current = state.tasks[state.index];
+    if (!current || current.task_id !== wanted) return;  // the reviewer moved on meanwhile
     state.detail = d;
     showDetail(d);
   } catch (e) { if (e.message !== "unauthorized") say(e.message, "error"); }
