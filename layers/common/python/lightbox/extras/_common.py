@@ -11,6 +11,7 @@ the public API.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
 from lightbox.imaging.morphology import dilate, erode
@@ -127,7 +128,7 @@ def fit_plane(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[fl
     return float(coef[0]), float(coef[1]), float(coef[2])
 
 
-def hull_fill(mask: np.ndarray) -> np.ndarray:
+def hull_fill(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """The filled convex hull of a boolean mask (same shape).
 
     Only each row's leftmost and rightmost pixel corners can be hull vertices,
@@ -227,9 +228,12 @@ def refine_alpha(rgb: np.ndarray, alpha: np.ndarray, backdrop: np.ndarray) -> np
     return out
 
 
-def backdrop_colour(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def backdrop_colour(
+    rgb: npt.NDArray[np.float32], alpha: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
     """Median colour of the clearly-backdrop pixels (white if there are none)."""
     bg = rgb[alpha < 0.02]
     if bg.shape[0] < 16:
         return np.ones(3, F32)
-    return np.median(bg[:: max(1, bg.shape[0] // 20000)], axis=0).astype(F32)
+    colour: npt.NDArray[np.float32] = np.median(bg[:: max(1, bg.shape[0] // 20000)], axis=0)
+    return colour.astype(F32)

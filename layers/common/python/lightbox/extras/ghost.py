@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageFilter
 
 from lightbox.extras._common import (
@@ -33,9 +34,7 @@ from lightbox.extras._common import (
     alpha_array,
     backdrop_colour,
     decontaminate,
-    dilate,
     downscale,
-    erode,
     hull_fill,
     product_mask,
     refine_alpha,
@@ -43,6 +42,7 @@ from lightbox.extras._common import (
     rgb_array,
 )
 from lightbox.imaging.filters import gaussian
+from lightbox.imaging.morphology import dilate, erode
 from lightbox.imaging.segment import label
 
 #: Long side of the copy the opening is searched on.
@@ -181,7 +181,7 @@ def _solid_small(mask: Image.Image) -> tuple[np.ndarray, float]:
     return np.asarray(small) >= 128, small.width / mask.width
 
 
-def _find_opening(solid: np.ndarray) -> np.ndarray | None:
+def _find_opening(solid: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_] | None:
     """The neck opening at work scale: hull minus garment, top-centre component."""
     rows = np.nonzero(solid.any(axis=1))[0]
     cols = np.nonzero(solid.any(axis=0))[0]
@@ -277,6 +277,8 @@ def _interior_shade(
     Deeper (lower in the opening) is darker; near the front collar the front
     occludes the light (a blurred copy of the front's alpha is that shadow).
     """
+    if neck.opening is None:
+        raise ValueError("the interior is shaded from the front's neckline, which has an opening")
     h, w = front_alpha.shape
     ys = np.arange(h, dtype=F32) + origin[1]
     opening_rows = np.nonzero(neck.opening.any(axis=1))[0]
@@ -284,4 +286,5 @@ def _interior_shade(
     t = np.clip((ys - neck.top) / depth, 0.0, 1.0)
     shade = light * (1.0 - DEPTH_FALLOFF * t)[:, None] * np.ones((1, w), F32)
     occlusion = gaussian(front_alpha, max(1.0, 0.06 * neck.width))
-    return (shade * (1.0 - COLLAR_OCCLUSION * occlusion)).astype(F32)
+    lit: npt.NDArray[np.float32] = shade * (1.0 - COLLAR_OCCLUSION * occlusion)
+    return lit.astype(F32)

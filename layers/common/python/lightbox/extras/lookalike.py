@@ -27,6 +27,7 @@ applied there, and no chroma stretch at all.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageFilter
 
 from lightbox.extras._common import F32, alpha_array, as_rgb, downscale, fit_plane, rgb_array
@@ -153,15 +154,17 @@ class _LabTransfer:
             transfer.tone_curve = _tone_curve(linear_l, ref[:, 0])
         return transfer
 
-    def ratio(self) -> np.ndarray:
+    def ratio(self) -> npt.NDArray[np.float32]:
         r = self.ref_std / np.maximum(self.src_std, 1e-3)
-        return np.clip(r, 1.0 / MAX_SPREAD_RATIO, MAX_SPREAD_RATIO).astype(F32)
+        clamped: npt.NDArray[np.float32] = np.clip(r, 1.0 / MAX_SPREAD_RATIO, MAX_SPREAD_RATIO)
+        return clamped.astype(F32)
 
-    def reinhard(self, lab: np.ndarray, *, stretch_chroma: bool = True) -> np.ndarray:
+    def reinhard(self, lab: np.ndarray, *, stretch_chroma: bool = True) -> npt.NDArray[np.float32]:
         ratio = self.ratio()
         if not stretch_chroma:
             ratio = np.array([ratio[0], 1.0, 1.0], F32)
-        return ((lab - self.src_mean) * ratio + self.ref_mean).astype(F32)
+        moved: npt.NDArray[np.float32] = (lab - self.src_mean) * ratio + self.ref_mean
+        return moved.astype(F32)
 
     def apply(self, lab: np.ndarray, *, stretch_chroma: bool) -> np.ndarray:
         out = self.reinhard(lab, stretch_chroma=stretch_chroma)

@@ -22,6 +22,7 @@ on the print's size, not the photo's.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from lightbox.extras._common import (
@@ -160,7 +161,9 @@ def _fit(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, in
     return left, top, left + w, top + h
 
 
-def _bilinear(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+def _bilinear(
+    img: npt.NDArray[np.float32], xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
     """Sample `img` (H x W x C) at float pixel coordinates; outside is 0 (transparent)."""
     h, w = img.shape[:2]
     padded = np.zeros((h + 2, w + 2, img.shape[2]), F32)
@@ -173,4 +176,5 @@ def _bilinear(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     ix1, iy1 = np.minimum(ix + 1, w + 1), np.minimum(iy + 1, h + 1)
     top = padded[iy, ix] * (1 - tx) + padded[iy, ix1] * tx
     bottom = padded[iy1, ix] * (1 - tx) + padded[iy1, ix1] * tx
-    return top * (1 - ty) + bottom * ty
+    sampled: npt.NDArray[np.float32] = top * (1 - ty) + bottom * ty
+    return sampled

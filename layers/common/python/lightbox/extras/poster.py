@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -153,7 +154,10 @@ def _resolve_palette(
     elif palette is not None:
         if len(palette) != 3:
             raise ValueError("palette must be (background, text, accent) RGB tuples")
-        bg, text, accent = (tuple(int(c) for c in colour) for colour in palette)  # type: ignore[misc]
+        # Colours may come as lists or numpy integers: int() normalises each
+        # channel. cast: a tuple() has no fixed length; the channels are the
+        # caller's RGB, unchecked here as before.
+        bg, text, accent = (cast(RGB, tuple(int(c) for c in colour)) for colour in palette)
     else:
         dominant = dominant_colour(rgb, mask)
         bg = _mix(dominant, (255, 255, 255), TINT)
@@ -164,7 +168,7 @@ def _resolve_palette(
     if contrast_ratio(accent_text, accent) < MIN_CONTRAST:
         accent_text = (255, 255, 255)
         accent = _legible(accent, accent_text)
-    return Palette(bg, text, accent, accent_text)  # type: ignore[arg-type]
+    return Palette(bg, text, accent, accent_text)
 
 
 def dominant_colour(rgb: Image.Image, mask: Image.Image) -> RGB:
@@ -185,7 +189,9 @@ def dominant_colour(rgb: Image.Image, mask: Image.Image) -> RGB:
         8, method=Image.Quantize.MEDIANCUT
     )
     counts = np.bincount(np.asarray(strip).ravel(), minlength=8)
-    pal = np.array(strip.getpalette()[: 3 * 8], F32).reshape(-1, 3)
+    palette = strip.getpalette()
+    assert palette is not None, "quantize() returns a 'P' image, which has a palette"
+    pal = np.array(palette[: 3 * 8], F32).reshape(-1, 3)
     lab = srgb_to_lab(pal / 255.0)
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     # Very dark / very light clusters are shading and highlights, not colour.

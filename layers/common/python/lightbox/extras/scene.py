@@ -22,6 +22,7 @@ from measurements of the scene itself:
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageFilter
 
 from lightbox.extras._common import (
@@ -156,7 +157,9 @@ def _blurred(region: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(img, F32) / 255.0
 
 
-def _light_wrap(region: np.ndarray, alpha: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _light_wrap(
+    region: npt.NDArray[np.float32], alpha: npt.NDArray[np.float32], size: tuple[int, int]
+) -> npt.NDArray[np.float32]:
     """How much blurred background light spills over the product's edge (0..1).
 
     Strongest right at the edge inside the product, fading over ~1% of its
@@ -165,7 +168,7 @@ def _light_wrap(region: np.ndarray, alpha: np.ndarray, size: tuple[int, int]) ->
     radius = max(1.5, 0.01 * max(size))
     img = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
     inner = np.asarray(img.filter(ImageFilter.GaussianBlur(radius)), F32) / 255.0
-    edge = np.clip(alpha * (1.0 - inner) * 2.0, 0.0, 1.0)
+    edge: npt.NDArray[np.float32] = np.clip(alpha * (1.0 - inner) * 2.0, 0.0, 1.0)
     return LIGHT_WRAP * edge
 
 
