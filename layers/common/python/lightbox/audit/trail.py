@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,7 +75,9 @@ class AuditEntry:
 class AuditTrail:
     """Appends entries to one chain (`pipeline#<execution>` or `sku#<seller>/<sku>`)."""
 
-    def __init__(self, store: AuditStore, clock=lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, store: AuditStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._store = store
         self._clock = clock
 

@@ -171,7 +171,7 @@ class PipelineState(_State):
     # Set when PublishListing refused a render that fails its marketplace's rules
     # (the Catch of NotCompliantError: {"Error", "Cause"}); RejectPhoto then explains.
     publish_refused: dict[str, str] | None = None
-    config: dict | None = None
+    config: dict[str, Any] | None = None
 
     @property
     def config_version(self) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lightbox.analysis.attributes import describe_colours
 from lightbox.imaging.codec import decode, encode_png
 from lightbox.imaging.segment import segment_foreground
@@ -15,6 +17,9 @@ from lightbox.models.stages import (
 )
 from lightbox.pipeline.deps import Deps
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 
 def _validated(state: PipelineState) -> ValidationOutput:
     if state.validation is None or not state.validation.ok or not state.validation.working_key:
@@ -22,9 +27,14 @@ def _validated(state: PipelineState) -> ValidationOutput:
     return state.validation
 
 
+def _working_image(state: PipelineState, deps: Deps) -> Image.Image:
+    key = _validated(state).working_key
+    assert key, "_validated refuses a photo without a working image"
+    return decode(deps.objects.get_bytes(key))
+
+
 def segment(state: PipelineState, deps: Deps) -> SegmentOutput:
-    validation = _validated(state)
-    working = decode(deps.objects.get_bytes(validation.working_key))
+    working = _working_image(state, deps)
     result = segment_foreground(working)
     mask_key = f"work/{state.execution.name}/mask.png"
     deps.objects.put_bytes(mask_key, encode_png(result.mask), "image/png")
@@ -38,8 +48,7 @@ def segment(state: PipelineState, deps: Deps) -> SegmentOutput:
 
 
 def attributes(state: PipelineState, deps: Deps) -> AttributesOutput:
-    validation = _validated(state)
-    working = decode(deps.objects.get_bytes(validation.working_key))
+    working = _working_image(state, deps)
     return AttributesOutput.model_validate(describe_colours(working))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lightbox.keys import (
@@ -30,15 +31,13 @@ def photo_ref(
 ) -> PhotoRef:
     """Describe the upload; a key that breaks the contract still gets a run (and a
     quarantine record) instead of being dropped."""
-    upload = {"bucket": bucket, "key": key, "version_id": version_id, "etag": etag, "size": size}
+    upload = partial(PhotoRef, bucket=bucket, key=key, version_id=version_id, etag=etag, size=size)
     try:
         parsed = parse_photo_key(key)
     except InvalidKeyError as exc:
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        return PhotoRef(
-            **upload, seller="_invalid", sku=digest, filename="original", key_error=str(exc)
-        )
-    return PhotoRef(**upload, seller=parsed.seller, sku=parsed.sku, filename=parsed.filename)
+        return upload(seller="_invalid", sku=digest, filename="original", key_error=str(exc))
+    return upload(seller=parsed.seller, sku=parsed.sku, filename=parsed.filename)
 
 
 def pipeline_input(

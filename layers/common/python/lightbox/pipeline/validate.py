@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -17,11 +19,13 @@ from lightbox.presets import get_preset
 from lightbox.validation.photo import inspect_photo
 
 
-def _refused(reason: str, **fields) -> ValidationOutput:
+def _refused(reason: str, **fields: Any) -> ValidationOutput:
     return ValidationOutput(ok=False, reasons=[reason], **fields)
 
 
-def _load_product(deps: Deps, key: str) -> tuple[ProductMetadata | None, str, str]:
+def _load_product(
+    deps: Deps, key: str
+) -> tuple[ProductMetadata | None, Literal["product.json", "defaults"], str]:
     """(metadata, source, problem). A missing product.json is fine; a broken one is not."""
     text = deps.objects.get_text_or_none(key)
     if text is None:
@@ -46,7 +50,7 @@ def _with_category_defaults(product: ProductMetadata) -> ProductMetadata:
     """Fields the seller left out take the category preset's defaults (marketplaces,
     asset-free extras); anything the seller wrote wins."""
     preset = get_preset(product.category)
-    updates: dict = {}
+    updates: dict[str, Any] = {}
     if "marketplaces" not in product.model_fields_set:
         updates["marketplaces"] = list(preset.default_marketplaces)
     if "extras" not in product.model_fields_set and preset.default_extras:
@@ -101,34 +105,33 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
     metrics = dict(check.metrics)
     if working is not None:
         metrics |= {"working_width": working.width, "working_height": working.height}
-    common = {
-        "format": check.format,
-        "width": check.width,
-        "height": check.height,
-        "metrics": metrics,
-        "sha256": sha,
-        "product": product,
-        "product_source": source,
-    }
+    output = partial(
+        ValidationOutput,
+        format=check.format,
+        width=check.width,
+        height=check.height,
+        metrics=metrics,
+        sha256=sha,
+        product=product,
+        product_source=source,
+    )
     if not check.ok or working is None:
-        return ValidationOutput(ok=False, reasons=check.reasons, **common)
+        return output(ok=False, reasons=check.reasons)
     duplicate_of = deps.content_index.claim(photo.seller, sha, photo.key)
     if duplicate_of:
-        return ValidationOutput(
+        return output(
             ok=False,
             reasons=[
                 f"This photo is identical to {duplicate_of}, uploaded earlier; "
                 "upload a different shot or delete the copy."
             ],
-            **common,
         )
     data, content_type, extension = encode_intermediate(working)
     working_key = f"work/{state.execution.name}/working.{extension}"
     deps.objects.put_bytes(working_key, data, content_type)
-    return ValidationOutput(
+    return output(
         ok=True,
         reasons=check.reasons,
         working_key=working_key,
         extras=product.extras.requested(),
-        **common,
     )

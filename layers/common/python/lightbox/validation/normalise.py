@@ -171,7 +171,8 @@ def _to_srgb(image: Image.Image, icc: bytes) -> tuple[Image.Image, str | None]:
             "The photo's embedded colour profile is damaged, so its colours were used as "
             "stored: if they look wrong, export it again in sRGB."
         )
-    if "srgb" in source.profile.profile_description.lower():
+    description = source.profile.profile_description or ""  # None: the profile has none
+    if "srgb" in description.lower():
         return image, None  # already what we want; a transform would only cost time
     alpha = image.getchannel("A") if image.mode in ("LA", "RGBA") else None
     colour_mode = {"LA": "L", "RGBA": "RGB"}.get(image.mode, image.mode)
