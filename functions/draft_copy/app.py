@@ -1,5 +1,7 @@
 """Analyse branch: draft listing copy from product.json, within marketplace limits."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,7 +14,7 @@ logger = Logger()
 
 @logger.inject_lambda_context
 @event_parser(model=PipelineState)
-def handler(event: PipelineState, context: LambdaContext) -> dict:
+def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = draft(event)
     logger.info("draft_copy done", extra={"execution": event.execution.name})
     return result.model_dump(mode="json")

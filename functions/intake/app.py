@@ -4,8 +4,8 @@ The execution name is derived from bucket, key and version, so a duplicate
 event finds the existing execution instead of starting a second run.
 """
 
-import os
 from functools import cache
+from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
@@ -16,18 +16,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lightbox.adapters.aws import StepFunctionsExecutions
 from lightbox.adapters.s3 import ObjectStore
 from lightbox.pipeline.intake import start_for_upload
+from lightbox.settings import intake_settings
 
 logger = Logger()
 
 
 @cache
 def _executions() -> StepFunctionsExecutions:
-    return StepFunctionsExecutions(os.environ["STATE_MACHINE_ARN"])
+    return StepFunctionsExecutions(intake_settings().state_machine_arn)
 
 
 @logger.inject_lambda_context
 @event_parser(model=S3EventNotificationEventBridgeModel)
-def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) -> dict:
+def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     detail = event.detail
     key = detail.object.key
     # Some producers URL-encode keys; trust whichever form actually exists.

@@ -1,5 +1,7 @@
 """Publish: copy renders to published/ and write the listing documents."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +17,7 @@ logger = Logger()
 @metrics.log_metrics
 @logger.inject_lambda_context
 @event_parser(model=PipelineState)
-def handler(event: PipelineState, context: LambdaContext) -> dict:
+def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = publish(event, deps())
     record_outcome(result)
     logger.info("publish done", extra={"execution": event.execution.name})

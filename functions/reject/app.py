@@ -1,5 +1,7 @@
 """Reject: tell the seller why and what to retake."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,7 +17,7 @@ logger = Logger()
 @metrics.log_metrics
 @logger.inject_lambda_context
 @event_parser(model=PipelineState)
-def handler(event: PipelineState, context: LambdaContext) -> dict:
+def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = reject(event, deps())
     record_outcome(result)
     logger.info("reject done", extra={"execution": event.execution.name})

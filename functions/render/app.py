@@ -1,5 +1,7 @@
 """Render one marketplace's main image (one Map iteration) and check its compliance."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,7 +14,7 @@ logger = Logger()
 
 @logger.inject_lambda_context
 @event_parser(model=RenderRequest)
-def handler(event: RenderRequest, context: LambdaContext) -> dict:
+def handler(event: RenderRequest, context: LambdaContext) -> dict[str, Any]:
     result = render(event, deps())
     logger.info(
         "render done",

@@ -5,6 +5,8 @@ pipeline execution itself (states:startExecution), so Step Functions, not this
 function, holds the right to start runs.
 """
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,7 +16,7 @@ logger = Logger()
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     plan = plan_item(event)
     logger.info("reprocess plan", extra={"key": plan["key"], "action": plan["action"]})
     return plan

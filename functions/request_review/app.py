@@ -1,6 +1,7 @@
 """Open a human review task; the execution waits on the task token it carries."""
 
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
@@ -22,7 +23,7 @@ class ReviewRequest(BaseModel):
 
 @logger.inject_lambda_context
 @event_parser(model=ReviewRequest)
-def handler(event: ReviewRequest, context: LambdaContext) -> dict:
+def handler(event: ReviewRequest, context: LambdaContext) -> dict[str, Any]:
     task = request_review(event.state, event.token, deps(), event.entered_at)
     logger.info("review requested", extra=task)  # never log the token
     return task

@@ -1,5 +1,7 @@
 """Analyse branch: foreground mask and segmentation confidence."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,7 +15,7 @@ logger = Logger()
 
 @logger.inject_lambda_context
 @event_parser(model=PipelineState)
-def handler(event: PipelineState, context: LambdaContext) -> dict:
+def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = segment(event, deps())
     logger.info("segment done", extra={"execution": event.execution.name})
     return result.model_dump(mode="json", by_alias=True)

@@ -1,5 +1,7 @@
 """Produce one studio extra (lookalike, ghost mannequin, mockup, ...) for a photo."""
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,7 +14,7 @@ logger = Logger()
 
 @logger.inject_lambda_context
 @event_parser(model=ExtraRequest)
-def handler(event: ExtraRequest, context: LambdaContext) -> dict:
+def handler(event: ExtraRequest, context: LambdaContext) -> dict[str, Any]:
     result = produce_extra(event, deps())
     logger.info("studio extra", extra={"extra": event.name, "ok": result.ok, "why": result.reason})
     return result.model_dump(mode="json")
