@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 
 from lightbox_infra.deploy import local_client, stack_name, stack_outputs
+
+
+# The services the CLI calls. boto3's stubs type client()/resource() per
+# service name, so the name is one of these literals rather than any str.
+ClientService = Literal["cloudformation", "lambda", "s3", "secretsmanager", "stepfunctions"]
+ResourceService = Literal["dynamodb", "s3"]
 
 
 class StackNotFoundError(RuntimeError):
@@ -20,12 +26,12 @@ class StackContext:
     env: str
     endpoint: str | None = None  # set for `local`
 
-    def client(self, service: str) -> Any:
+    def client(self, service: ClientService) -> Any:
         if self.endpoint:
             return local_client(service, self.endpoint)
         return boto3.client(service)
 
-    def resource(self, service: str) -> Any:
+    def resource(self, service: ResourceService) -> Any:
         if self.endpoint:
             return local_client(service, self.endpoint, kind="resource")
         return boto3.resource(service)

@@ -120,7 +120,7 @@ def _digest(body: bytes) -> str:
 
 def _put_unless_unchanged(
     s3: Any, bucket: str, key: str, file: Path, force: bool = False
-) -> tuple[dict, bool]:
+) -> tuple[dict[str, Any], bool]:
     """PUT ``file`` at ``key`` unless the object there has the same content digest.
 
     Returns the object's version/etag fields and whether it was uploaded now.

@@ -76,7 +76,7 @@ def start_run(
 def child_names(sfn: Any, pipeline_arn: str, run: str) -> list[str]:
     """Pipeline executions this run started (one paged listing)."""
     prefix = run_prefix(run) + "-"
-    names = []
+    names: list[str] = []
     for page in sfn.get_paginator("list_executions").paginate(
         stateMachineArn=pipeline_arn, PaginationConfig={"PageSize": 1000}
     ):

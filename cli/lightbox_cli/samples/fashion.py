@@ -88,7 +88,7 @@ def render_handbag(rng: np.random.Generator, width: int = 3000, height: int = 22
         frac = (y - top) / (bottom - top)
         return cx + sign * (half_top + (half_bottom - half_top) * frac + 3)
 
-    curve = [
+    curve: list[tuple[float, float]] = [
         (
             side_x(flap_side_y, 1) + (cx - side_x(flap_side_y, 1)) * k,
             flap_side_y + (flap_mid_y - flap_side_y) * np.sin(np.pi * k / 2.0) ** 1.4,

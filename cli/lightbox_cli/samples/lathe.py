@@ -147,7 +147,8 @@ def _glass_colour(
     reflect = (glass.gloss * env * 0.8)[..., None]
     colour = colour * (1.0 - reflect) + 252.0 * reflect
     n_dot_h = np.clip(nx * HALF[0] + ny * HALF[1] + nz * HALF[2], 0.0, 1.0)
-    return colour + (255.0 * 0.9 * n_dot_h**90)[..., None]
+    lit: Array = colour + (255.0 * 0.9 * n_dot_h**90)[..., None]
+    return lit
 
 
 def _apply_label(
@@ -297,7 +298,7 @@ def vase_profile(width_px: float) -> Profile:
         lip = 0.34 + 0.12 * (1 - smoothstep(0.0, 0.08, t))
         belly = 0.5 * np.exp(-(((t - 0.62) / 0.26) ** 2))
         neck = lip * (1 - smoothstep(0.1, 0.35, t)) + 0.22 * smoothstep(0.1, 0.35, t)
-        r = np.maximum(neck, belly) - 0.07 * smoothstep(0.9, 1.0, t)
+        r: Array = np.maximum(neck, belly) - 0.07 * smoothstep(0.9, 1.0, t)
         return width_px * r
 
     return profile
@@ -308,6 +309,7 @@ def bulb_profile(radius: float) -> Profile:
 
     def profile(t: Array) -> Array:
         dome = np.sqrt(np.clip(1.0 - ((0.5 - np.minimum(t, 0.5)) / 0.5) ** 2, 0.0, 1.0))
-        return radius * np.maximum(dome, 0.02)
+        floored: Array = np.maximum(dome, 0.02)
+        return radius * floored
 
     return profile

@@ -101,7 +101,9 @@ def _nonzero_box(cover: Array, margin: int) -> tuple[int, int, int, int] | None:
     )
 
 
-def texture_noise(rng: np.random.Generator, shape: tuple[int, int], blur: float, amp: float):
+def texture_noise(
+    rng: np.random.Generator, shape: tuple[int, int], blur: float, amp: float
+) -> Array:
     """A smooth random field (leather pebbling, paper, fabric irregularity)."""
     h, w = shape
     noise = np.clip(rng.standard_normal((h, w), dtype=F32) * 40 + 128, 0, 255) / 255.0

@@ -314,7 +314,9 @@ def render_notebook(rng: np.random.Generator, width: int = 2000, height: int = 1
     nw, nh = width * 0.33, height * 0.66
     angle = np.deg2rad(5.0)
 
-    def rotated(points: list[tuple[float, float]], dx: float = 0, dy: float = 0):
+    def rotated(
+        points: list[tuple[float, float]], dx: float = 0, dy: float = 0
+    ) -> list[tuple[float, float]]:
         out = []
         for px, py in points:
             rx = px * np.cos(angle) - py * np.sin(angle)
@@ -355,8 +357,13 @@ def render_charger(rng: np.random.Generator, size: int = 600) -> Canvas:
     soft_shadow(canvas, [(cx + 10, cy + half + 8, half * 1.1, 14, 0.5, 8)])
     x0, y0 = int(cx - half - 20), int(cy - half - 40)
     box = (int(2 * half + 40), int(2 * half + 60))
-    front = [(20, 40), (20 + 2 * half, 40), (20 + 2 * half, 40 + 2 * half), (20, 40 + 2 * half)]
-    top = [(20, 40), (20 + 2 * half, 40), (2 * half + 4, 18), (36, 18)]
+    front: list[tuple[float, float]] = [
+        (20, 40),
+        (20 + 2 * half, 40),
+        (20 + 2 * half, 40 + 2 * half),
+        (20, 40 + 2 * half),
+    ]
+    top: list[tuple[float, float]] = [(20, 40), (20 + 2 * half, 40), (2 * half + 4, 18), (36, 18)]
     plastic = Material((244, 244, 242), ambient=0.5, diffuse=0.5, gloss=0.3, specular=0.2)
     padded(canvas, (x0, y0), polygon_mask(box, [top], round_px=6), plastic, puff=6)
     padded(canvas, (x0, y0), polygon_mask(box, [front], round_px=14), plastic, puff=20)

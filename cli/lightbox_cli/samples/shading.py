@@ -10,6 +10,7 @@ adds (focus blur, exposure, vignette, sensor grain).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -102,7 +103,8 @@ def studio_env(rx: Array, ry: Array, rz: Array, backdrop: float = 0.55) -> Array
     fill = fill * smoothstep(-0.6, -0.45, ry) * (1 - smoothstep(0.2, 0.35, ry)) * 0.4
     ceiling = smoothstep(-0.8, -0.95, ry) * 0.35
     behind = smoothstep(0.05, -0.5, rz) * backdrop
-    return np.maximum(np.maximum(key, fill), np.maximum(ceiling, behind))
+    env: Array = np.maximum(np.maximum(key, fill), np.maximum(ceiling, behind))
+    return env
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def shade(nx: Array, ny: Array, nz: Array, m: Material) -> Array:
     millions of pixels per photo and dominates the time to render one.
     """
     base = np.asarray(m.colour, dtype=F32)
+    out: Array
     if m.metal:
         # Metals reflect their surroundings, tinted; the dark studio walls give
         # the contrast, the softbox the bright bands, the floor a glow.
@@ -267,4 +270,12 @@ def _grain(rng: np.random.Generator, height: int, width: int, sigma: float) -> A
     return np.tile(tile, reps)[:height, :width]
 
 
-WHITE_SWEEP = {"wall": (214, 214, 217), "floor": (235, 234, 232), "near": (247, 246, 244)}
+class Sweep(TypedDict):
+    """studio_sweep's colours, to pass as **keywords."""
+
+    wall: RGB
+    floor: RGB
+    near: RGB
+
+
+WHITE_SWEEP: Sweep = {"wall": (214, 214, 217), "floor": (235, 234, 232), "near": (247, 246, 244)}
