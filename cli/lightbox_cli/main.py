@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,6 +17,7 @@ from rich.table import Table
 from lightbox_cli.context import StackContext, StackNotFoundError
 from lightbox_cli.process import (
     UPLOAD_JOBS,
+    Item,
     ProcessError,
     collect_inputs,
     download,
@@ -23,6 +25,11 @@ from lightbox_cli.process import (
     upload,
     write_report,
 )
+
+if TYPE_CHECKING:
+    from lightbox.review.service import ReviewService
+    from lightbox_cli.reprocess import RunProgress
+    from lightbox_infra.emulator import Emulator
 
 console = Console(stderr=True)
 out = Console()
@@ -35,7 +42,7 @@ STATUS_STYLE = {
 }
 
 
-def _emulator():
+def _emulator() -> Emulator:
     from lightbox_infra.emulator import Emulator
 
     return Emulator()
@@ -140,7 +147,7 @@ def run_process(
     seller: str | None,
     timeout: float,
     jobs: int = UPLOAD_JOBS,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     pairs = collect_inputs(paths, seller)
     with _progress() as progress:
         sent = progress.add_task("uploading", total=len(pairs), note="")
@@ -148,7 +155,7 @@ def run_process(
         counts: dict[str, int] = {}
         unchanged = 0
 
-        def uploaded(item):
+        def uploaded(item: Item) -> None:
             nonlocal unchanged
             unchanged += not item.uploaded
             note = f"{unchanged} unchanged, not sent again" if unchanged else ""
@@ -157,7 +164,7 @@ def run_process(
         items = upload(ctx, pairs, jobs, uploaded)
         done: set[str] = set()
 
-        def changed(item):
+        def changed(item: Item) -> None:
             if item.status not in ("running", "queued") and item.key not in done:
                 done.add(item.key)
                 counts[item.status] = counts.get(item.status, 0) + 1
@@ -174,7 +181,7 @@ def run_process(
     return [i.report() for i in items]
 
 
-def print_summary(items: list[dict]) -> None:
+def print_summary(items: list[dict[str, Any]]) -> None:
     table = Table(title="Lightbox results")
     for column in ("input", "status", "confidence", "reason"):
         table.add_column(column, overflow="fold")
@@ -212,7 +219,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     with _progress() as progress:
         bar = progress.add_task("starting", total=None, note="")
 
-        def shown(p):
+        def shown(p: RunProgress) -> None:
             note = f"{p.started} started, {p.skipped} skipped, {p.failed} failed"
             progress.update(bar, total=p.total or None, completed=p.done + p.failed, note=note)
 
@@ -222,7 +229,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
             done = progress.add_task("processing", total=len(items), note="")
             counts: dict[str, int] = {}
 
-            def changed(item):
+            def changed(item: Item) -> None:
                 if item.status not in ("running", "queued"):
                     counts[item.status] = counts.get(item.status, 0) + 1
                     note = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -276,7 +283,7 @@ def cmd_executions(args: argparse.Namespace) -> int:
 
 
 # --- review -------------------------------------------------------------------------------
-def _review_service(ctx: StackContext):
+def _review_service(ctx: StackContext) -> ReviewService:
     from lightbox.adapters.aws import TaskTokens
     from lightbox.adapters.dynamodb import DynamoReviewStore
     from lightbox.review.service import ReviewService
@@ -335,7 +342,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
         out.print(table)
         return 0
-    decision = "approved" if args.action == "approve" else "rejected"
+    decision: Literal["approved", "rejected"] = (
+        "approved" if args.action == "approve" else "rejected"
+    )
     try:
         result = service.decide(args.task, decision, args.reviewer, args.reason or "")
     except ReviewError as exc:
@@ -459,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     from lightbox_infra.emulator import EmulatorError
 
     try:
-        return args.func(args)
+        code: int = args.func(args)  # every subcommand's cmd_* returns its exit code
+        return code
     except (StackNotFoundError, ProcessError, DeployError, EmulatorError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2
