@@ -173,16 +173,17 @@ def _centre_weights(lab: np.ndarray) -> np.ndarray:
     h, w = lab.shape[:2]
     ys = (np.arange(h, dtype=np.float32) + 0.5) / h - 0.5
     xs = (np.arange(w, dtype=np.float32) + 0.5) / w - 0.5
-    centre = np.exp(-(ys[:, None] ** 2 + xs[None, :] ** 2) / (2 * 0.28**2))
+    centre: np.ndarray = np.exp(-(ys[:, None] ** 2 + xs[None, :] ** 2) / (2 * 0.28**2))
     background = _border_surface(lab, ys, xs)
     delta = np.sqrt(np.sum((lab - background) ** 2, axis=2))
     unlike = np.clip((delta - _BG_NONE) / (_BG_FULL - _BG_NONE), 0.0, 1.0)
-    weights = centre * unlike
+    weights: np.ndarray = centre * unlike
     # Product indistinguishable from its background: centre weighting is all
     # we have left (better a hedged answer than none).
     if weights.sum() < 0.02 * centre.sum():
         return centre
-    return weights / weights.max()
+    normalised: np.ndarray = weights / weights.max()
+    return normalised
 
 
 def _border_surface(lab: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
@@ -195,10 +196,11 @@ def _border_surface(lab: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarr
     on_border[:band] = on_border[-band:] = True
     on_border[:, :band] = on_border[:, -band:] = True
     coeffs, *_ = np.linalg.lstsq(terms[on_border], lab[on_border], rcond=None)
-    return terms @ coeffs
+    surface: np.ndarray = terms @ coeffs
+    return surface
 
 
-def _dominant(pixels: np.ndarray, weights: np.ndarray, k: int) -> list[dict]:
+def _dominant(pixels: np.ndarray, weights: np.ndarray, k: int) -> list[dict[str, Any]]:
     """Median-cut the product pixels into clusters, then group clusters by colour.
 
     Shading makes one red mug into several clusters (lit red, shadowed
@@ -221,7 +223,7 @@ def _dominant(pixels: np.ndarray, weights: np.ndarray, k: int) -> list[dict]:
         clusters.append((float(w.sum()), mean, lab))
     groups = _group_by_colour(clusters)
     total = float(weights.sum())
-    merged: dict[str, dict] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for group in sorted(groups, key=lambda g: (-g["share"], g["name"])):
         # Two groups can still end up with one name (two hues both "red"): merge.
         if group["name"] in merged:
@@ -238,7 +240,7 @@ def _dominant(pixels: np.ndarray, weights: np.ndarray, k: int) -> list[dict]:
 Cluster = tuple[float, np.ndarray, np.ndarray]  # (weight, mean sRGB, mean Lab)
 
 
-def _group_by_colour(clusters: list[Cluster]) -> list[dict]:
+def _group_by_colour(clusters: list[Cluster]) -> list[dict[str, Any]]:
     """Group quantised clusters into the colours a person would name.
 
     - Chromatic clusters within ``_SAME_HUE_DEG`` of hue are one colour, named
@@ -276,7 +278,7 @@ def _group_by_colour(clusters: list[Cluster]) -> list[dict]:
     return groups
 
 
-def _face(members: list[Cluster], key: Callable[[Cluster], float]) -> dict:
+def _face(members: list[Cluster], key: Callable[[Cluster], float]) -> dict[str, Any]:
     """Name a group after its best member (by ``key``) among the substantial ones."""
     total = sum(share for share, _, _ in members)
     substantial = [c for c in members if c[0] >= 0.15 * total] or members

@@ -88,7 +88,7 @@ def feedback_from_state(state: PipelineState, decided_at: str) -> FeedbackRecord
         raise ValueError("a feedback record needs the score and the review decision")
     decision, score = state.review, state.score
     product = state.validation.product if state.validation else None
-    marketplaces = [r.marketplace for r in state.renders or []] or (
+    marketplaces: list[str] = [r.marketplace for r in state.renders or []] or (
         list(product.marketplaces) if product else []
     )
     return FeedbackRecord(
