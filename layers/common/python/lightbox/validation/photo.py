@@ -30,6 +30,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+from typing import overload
 
 from PIL import Image, UnidentifiedImageError
 
@@ -191,7 +192,12 @@ def _unsupported_reason(name: str, sniffed: Sniffed) -> str:
     )
 
 
+@overload
+def _bomb_reason(width: None, height: None) -> str: ...
+@overload
+def _bomb_reason(width: int | None, height: int | None) -> str | None: ...
 def _bomb_reason(width: int | None, height: int | None) -> str | None:
+    # Unknown dimensions (Pillow refused before reading them) always name a reason.
     if width is None or height is None:
         size = f"more than {2 * MAX_PIXELS / 1e6:.0f} MP"
     elif width * height > MAX_PIXELS:
