@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from lightbox.learning.calibrate import Calibration, Policy, calibrate
 from lightbox.learning.config import ConfigVersion, next_version, rollback
@@ -39,7 +39,7 @@ class CalibrationResult:
     written: str | None  # the new version, None when nothing was worth writing
     calibration: Calibration
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Small and JSON-able: what the Lambda returns and the CLI prints."""
         return {
             "base": self.base,
@@ -76,7 +76,7 @@ def run_calibration(
     applied = {v.version: v.defaults for v in configs.versions()}
     result = calibrate(records, current, policy, applied)
     new_evidence = any(
-        result.evidence[c].n != (current.evidence.get(c).n if current.evidence.get(c) else 0)
+        result.evidence[c].n != (prior.n if (prior := current.evidence.get(c)) else 0)
         for c in result.evidence
     )
     if dry_run or not (result.moved or new_evidence):
