@@ -5,7 +5,7 @@ Runs on the template's schedule (an EventBridge rule) and on demand
 """
 
 from datetime import UTC, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
@@ -33,7 +33,7 @@ class CalibrateRequest(BaseModel):
 
 @logger.inject_lambda_context
 @event_parser(model=CalibrateRequest)
-def handler(event: CalibrateRequest, context: LambdaContext) -> dict:
+def handler(event: CalibrateRequest, context: LambdaContext) -> dict[str, Any]:
     s = settings()
     actor = "schedule" if event.source == "aws.events" else event.actor or "invoke"
     result = run_calibration(

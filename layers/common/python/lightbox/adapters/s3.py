@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from lightbox.ports import ObjectInfo
+
+if TYPE_CHECKING:  # the stubs are a development dependency, not in the layer
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef, GetObjectRequestTypeDef
 
 
 class ObjectStore:
@@ -53,7 +56,7 @@ class ObjectStore:
         return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
     def get_bytes(self, key: str, version_id: str | None = None) -> bytes:
-        kwargs: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        kwargs: GetObjectRequestTypeDef = {"Bucket": self.bucket, "Key": key}
         if version_id:
             kwargs["VersionId"] = version_id
         return self._s3.get_object(**kwargs)["Body"].read()
@@ -80,7 +83,7 @@ class ObjectStore:
         self.put_bytes(key, body, "application/json")
 
     def copy(self, source_key: str, dest_key: str, version_id: str | None = None) -> None:
-        source: dict[str, str] = {"Bucket": self.bucket, "Key": source_key}
+        source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": source_key}
         if version_id:
             source["VersionId"] = version_id
         self._s3.copy_object(

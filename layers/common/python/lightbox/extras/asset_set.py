@@ -25,7 +25,6 @@ from lightbox.extras._common import (
     as_rgba,
     crop_to_alpha,
     downscale,
-    erode,
     rgb_array,
 )
 from lightbox.extras.generative import SceneGenerator, default_generator
@@ -33,6 +32,7 @@ from lightbox.extras.poster import ad_poster
 from lightbox.extras.scene import place_in_scene
 from lightbox.imaging.colour import luma
 from lightbox.imaging.filters import box_blur
+from lightbox.imaging.morphology import erode
 
 #: Number of close-ups and their output side.
 DETAILS = 3
@@ -111,7 +111,8 @@ def _edge_energy(rgb: np.ndarray, solid: np.ndarray) -> np.ndarray:
     y = box_blur(luma(rgb), 1)
     gy, gx = np.gradient(y)
     inside = erode(solid, 3)
-    return (np.hypot(gx, gy) * inside).astype(F32)
+    energy: np.ndarray = (np.hypot(gx, gy) * inside).astype(F32)
+    return energy
 
 
 def _pick(
@@ -129,12 +130,13 @@ def _pick(
     yy, xx = np.meshgrid(ys, xs, indexing="ij")
 
     def window_sum(table: np.ndarray) -> np.ndarray:
-        return (
+        total: np.ndarray = (
             table[yy + side, xx + side]
             - table[yy, xx + side]
             - table[yy + side, xx]
             + table[yy, xx]
         )
+        return total
 
     score = window_sum(e_int)
     inside = window_sum(a_int) / (side * side)

@@ -328,14 +328,14 @@ def _fit_backdrop(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _design(xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
     x = xs.astype(np.float32) / max(w - 1, 1) * 2 - 1
     y = ys.astype(np.float32) / max(h - 1, 1) * 2 - 1
-    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+    design: np.ndarray = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+    return design
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     diff = a - b
-    return np.sqrt((L_WEIGHT * diff[..., 0]) ** 2 + diff[..., 1] ** 2 + diff[..., 2] ** 2).astype(
-        np.float32
-    )
+    d: np.ndarray = np.sqrt((L_WEIGHT * diff[..., 0]) ** 2 + diff[..., 1] ** 2 + diff[..., 2] ** 2)
+    return d.astype(np.float32)
 
 
 def _band(h: int, w: int) -> np.ndarray:
@@ -348,7 +348,8 @@ def _band(h: int, w: int) -> np.ndarray:
 
 def band_values(arr: np.ndarray) -> np.ndarray:
     """Values of the border band (the backdrop sample), flattened."""
-    return arr[_band(*arr.shape[:2])]
+    values: np.ndarray = arr[_band(*arr.shape[:2])]
+    return values
 
 
 # ----------------------------------------------------------------------- signals

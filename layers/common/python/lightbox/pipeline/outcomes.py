@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.keys import PhotoKey, parse_photo_key
@@ -30,7 +31,7 @@ def _photo_key(state: PipelineState) -> PhotoKey:
     return parse_photo_key(photo.key)
 
 
-def _listing_document(state: PipelineState, marketplace: str, image_key: str) -> dict:
+def _listing_document(state: PipelineState, marketplace: str, image_key: str) -> dict[str, Any]:
     assert state.validation is not None and state.analysis is not None
     product = state.validation.product
     corrections = state.review.corrections if state.review else {}
@@ -57,7 +58,7 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
     }
 
 
-def _facts(listing: dict, bucket: str) -> ListingFacts:
+def _facts(listing: dict[str, Any], bucket: str) -> ListingFacts:
     return ListingFacts(
         seller=listing["seller"],
         sku=listing["sku"],
