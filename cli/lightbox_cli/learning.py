@@ -10,16 +10,22 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from lightbox.adapters.learning import DynamoConfigVersions
+    from lightbox_cli.context import StackContext
 
 console = Console(stderr=True)
 out = Console()
 
 
-def _versions(ctx):
+def _versions(ctx: StackContext) -> DynamoConfigVersions:
     from lightbox.adapters.learning import DynamoConfigVersions
 
     return DynamoConfigVersions(ctx.outputs["ConfigTableName"], ctx.resource("dynamodb"))
@@ -31,19 +37,19 @@ def _fmt(value: float | None, pct: bool = True) -> str:
     return f"{value:.1%}" if pct else f"{value:.3f}"
 
 
-def invoke_calibrate(ctx, actor: str, dry_run: bool) -> dict:
+def invoke_calibrate(ctx: StackContext, actor: str, dry_run: bool) -> dict[str, Any]:
     """Run the deployed Calibrate function once and return its summary."""
     response = ctx.client("lambda").invoke(
         FunctionName=ctx.outputs["CalibrateFunctionName"],
         Payload=json.dumps({"source": "lightbox-cli", "actor": actor, "dry_run": dry_run}),
     )
-    payload = json.loads(response["Payload"].read() or b"null")
+    payload: dict[str, Any] = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
         raise RuntimeError(f"Calibrate failed: {payload}")
     return payload
 
 
-def cmd_calibrate(args: argparse.Namespace, ctx) -> int:
+def cmd_calibrate(args: argparse.Namespace, ctx: StackContext) -> int:
     summary = invoke_calibrate(ctx, f"human:{args.by}", args.dry_run)
     table = Table(title=f"Calibration from {summary['base']}")
     for column in ("category", "decisions", "moved", "precision", "review rate", "why"):
@@ -71,7 +77,7 @@ def cmd_calibrate(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def cmd_config(args: argparse.Namespace, ctx) -> int:
+def cmd_config(args: argparse.Namespace, ctx: StackContext) -> int:
     from lightbox.learning.config import diff
     from lightbox.learning.service import roll_back
 
@@ -116,7 +122,10 @@ def cmd_config(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def register(sub, context) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    context: Callable[[str], StackContext],
+) -> None:
     """Add `calibrate` and `config` to the CLI; `context(env)` gives the StackContext."""
     cal = sub.add_parser("calibrate", help="learn routing from reviewer feedback now")
     cal.add_argument("--dry-run", action="store_true", help="show the evidence, write nothing")
@@ -133,7 +142,7 @@ def register(sub, context) -> None:
     cfg.set_defaults(func=lambda a: _config(a, context))
 
 
-def _config(args: argparse.Namespace, context) -> int:
+def _config(args: argparse.Namespace, context: Callable[[str], StackContext]) -> int:
     if args.action in ("diff", "rollback") and not args.version:
         console.print(f"[red]name the version: lightbox config {args.action} VERSION[/]")
         return 2
