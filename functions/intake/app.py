@@ -4,6 +4,7 @@ The execution name is derived from bucket, key and version, so a duplicate
 event finds the existing execution instead of starting a second run.
 """
 
+import os
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
@@ -16,14 +17,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lightbox.adapters.aws import StepFunctionsExecutions
 from lightbox.adapters.s3 import ObjectStore
 from lightbox.pipeline.intake import start_for_upload
-from lightbox.settings import intake_settings
 
 logger = Logger()
 
 
 @cache
 def _executions() -> StepFunctionsExecutions:
-    return StepFunctionsExecutions(intake_settings().state_machine_arn)
+    return StepFunctionsExecutions(os.environ["STATE_MACHINE_ARN"])
 
 
 @logger.inject_lambda_context
