@@ -145,15 +145,15 @@ def diff(old: ConfigVersion, new: ConfigVersion) -> list[str]:
             if a.get(key) != b.get(key):
                 lines.append(f"{cat}.{key}: {a.get(key)} -> {b.get(key)}")
     for cat in sorted(set(old.routing) | set(new.routing)):
-        a, b = old.routing.get(cat), new.routing.get(cat)
-        if a == b:
+        ra, rb = old.routing.get(cat), new.routing.get(cat)
+        if ra == rb:
             continue
-        if a is None or b is None:
-            was = "confidence thresholds" if a is None else _routing_text(a)
-            now = "confidence thresholds" if b is None else _routing_text(b)
+        if ra is None or rb is None:
+            was = "confidence thresholds" if ra is None else _routing_text(ra)
+            now = "confidence thresholds" if rb is None else _routing_text(rb)
             lines.append(f"{cat}.routing: {was} -> {now}")
         else:
-            lines.append(f"{cat}.routing: {_routing_text(a)} -> {_routing_text(b)}")
+            lines.append(f"{cat}.routing: {_routing_text(ra)} -> {_routing_text(rb)}")
     for cat in sorted(set(old.defaults) | set(new.defaults)):
         a, b = old.defaults.get(cat, {}), new.defaults.get(cat, {})
         for key in sorted(set(a) | set(b)):
