@@ -161,10 +161,11 @@ class _GuidedFilter:
         self.mean_i = np.stack([box_mean(guide[..., c], r) for c in range(3)], axis=-1)
 
         def var(i: int, j: int) -> np.ndarray:
-            return (
+            v: np.ndarray = (
                 box_mean(guide[..., i] * guide[..., j], r)
                 - self.mean_i[..., i] * self.mean_i[..., j]
             )
+            return v
 
         rr, rg, rb = var(0, 0), var(0, 1), var(0, 2)
         gg, gb, bb = var(1, 1), var(1, 2), var(2, 2)

@@ -448,7 +448,8 @@ def _real_alpha(img: Image.Image) -> Image.Image | None:
     if img.mode not in ("RGBA", "LA", "PA", "RGBa", "La"):
         return None
     alpha = img.getchannel("A")
-    lo, _hi = alpha.getextrema()
+    lo = alpha.getextrema()[0]
+    assert not isinstance(lo, tuple), "a single band's extrema are (min, max)"
     if lo >= 250:
         return None
     hist = alpha.histogram()
