@@ -4,7 +4,6 @@ The execution name is derived from bucket, key and version, so a duplicate
 event finds the existing execution instead of starting a second run.
 """
 
-import os
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
@@ -17,13 +16,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lightbox.adapters.aws import StepFunctionsExecutions
 from lightbox.adapters.s3 import ObjectStore
 from lightbox.pipeline.intake import start_for_upload
+from lightbox.settings import intake_settings
 
 logger = Logger()
 
 
 @cache
 def _executions() -> StepFunctionsExecutions:
-    return StepFunctionsExecutions(os.environ["STATE_MACHINE_ARN"])
+    return StepFunctionsExecutions(intake_settings().state_machine_arn)
 
 
 @logger.inject_lambda_context

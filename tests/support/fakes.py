@@ -181,6 +181,7 @@ def test_settings(**overrides: Any) -> Settings:
         "REVIEW_TABLE": "lightbox-test-review",
         "CONFIG_TABLE": "lightbox-test-config",
         "CONTENT_INDEX_TABLE": "lightbox-test-content-index",
+        "ESCALATION_TOPIC_ARN": RecordingNotifier.topic_arn,
         "ENVIRONMENT": "local",
     }
     values.update(overrides)

@@ -1,30 +1,72 @@
-"""Runtime settings from the Lambda environment (set by template.yaml)."""
+"""Runtime settings from the Lambda environment (set by template.yaml), one model per role.
+
+A function reads the settings of its role: `Settings` for the pipeline
+stages, `IntakeSettings` for the upload intake. Names and ARNs may not be
+empty, so a template that forgets one fails on the first invocation with a
+message naming the variable, instead of running with "" and failing later
+at an AWS call (or, for an SNS topic, silently sending nothing).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import cache
+from typing import Annotated, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Arn = Annotated[str, StringConstraints(pattern=r"^arn:[a-z0-9-]+:[a-z0-9-]+:")]
 
 
-class Settings(BaseModel):
-    bucket: str = Field(alias="BUCKET_NAME")
-    audit_table: str = Field(alias="AUDIT_TABLE")
-    review_table: str = Field(alias="REVIEW_TABLE")
-    config_table: str = Field(alias="CONFIG_TABLE")
-    content_index_table: str = Field(alias="CONTENT_INDEX_TABLE")
-    escalation_topic_arn: str = Field(default="", alias="ESCALATION_TOPIC_ARN")
-    environment: str = Field(default="local", alias="ENVIRONMENT")
-    review_timeout_seconds: int = Field(default=86400, alias="REVIEW_TIMEOUT_SECONDS")
-    max_review_levels: int = Field(default=2, alias="MAX_REVIEW_LEVELS")
-    state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
+class SettingsError(RuntimeError):
+    """The function's environment lacks a setting its role needs (a template fault)."""
+
+
+class _FromEnvironment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        try:
+            return cls.model_validate(dict(os.environ if environ is None else environ))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise SettingsError(f"{cls.__name__} from the environment: {problems}") from exc
+
+
+class Settings(_FromEnvironment):
+    """The pipeline stages (Globals in template.yaml give every function these)."""
+
+    bucket: Name = Field(alias="BUCKET_NAME")
+    audit_table: Name = Field(alias="AUDIT_TABLE")
+    review_table: Name = Field(alias="REVIEW_TABLE")
+    config_table: Name = Field(alias="CONFIG_TABLE")
+    content_index_table: Name = Field(alias="CONTENT_INDEX_TABLE")
+    escalation_topic_arn: Arn = Field(alias="ESCALATION_TOPIC_ARN")
+    environment: Name = Field(default="local", alias="ENVIRONMENT")
+    review_timeout_seconds: int = Field(default=86400, gt=0, alias="REVIEW_TIMEOUT_SECONDS")
+    max_review_levels: int = Field(default=2, ge=1, alias="MAX_REVIEW_LEVELS")
     # Learning (template parameters SpotCheckRate, TargetPrecision, CalibrationMinDecisions).
     spot_check_rate: float = Field(default=0.02, ge=0, le=1, alias="SPOT_CHECK_RATE")
     target_precision: float = Field(default=0.98, gt=0.5, lt=1, alias="TARGET_PRECISION")
     calibration_min_decisions: int = Field(default=50, ge=1, alias="CALIBRATION_MIN_DECISIONS")
 
 
+class IntakeSettings(_FromEnvironment):
+    """The upload intake: which state machine each upload starts."""
+
+    state_machine_arn: Arn = Field(alias="STATE_MACHINE_ARN")
+
+
 @cache
 def settings() -> Settings:
-    return Settings.model_validate(dict(os.environ))
+    return Settings.from_environment()
+
+
+@cache
+def intake_settings() -> IntakeSettings:
+    return IntakeSettings.from_environment()
