@@ -15,13 +15,14 @@ VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.st
 # time, sha256-pinned in the script. `sam build` packages it with SegmentationLayer.
 MODEL := layers/segmentation/lightbox/imaging/models/u2netp.onnx
 
-.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline eval-segmentation lint format clean emulator-stop
+.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline eval-segmentation learn-eval lint format clean emulator-stop
 
 help:
 	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
 	@echo "make test   - unit, integration (moto) and e2e (LocalStack) tests"
 	@echo "make bench-pipeline - 100-photo burst on the emulator: drain, memory, overhead"
 	@echo "make eval-segmentation - segmentation and its confidence against ground truth"
+	@echo "make learn-eval - does routing learn from a simulated reviewer? (calibration rounds)"
 	@echo "make lint   - ruff + cfn-lint"
 	@echo "make clean  - remove venvs, build output and emulator state"
 
@@ -83,6 +84,12 @@ bench: $(VENV)/.stamp
 # Writes out/eval-segmentation/results.json, report.md and reliability.png.
 eval-segmentation: $(VENV)/.stamp
 	$(VENV)/bin/python bench/eval_segmentation/run.py --out out/eval-segmentation
+
+# A simulated reviewer, calibration rounds with the production lightbox.learning code,
+# judged on a holdout; cut-out quality from out/eval-segmentation/results.json when
+# present. Writes out/learn-eval/results.json (bench/learn_eval.py explains it).
+learn-eval: $(VENV)/.stamp
+	$(VENV)/bin/python bench/learn_eval.py --out out/learn-eval
 
 # 100 photos (2-24 MP) uploaded at once to the stack on the emulator; writes
 # out/bench-pipeline/results.json and fails when a target is missed.

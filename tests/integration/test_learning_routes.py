@@ -85,7 +85,12 @@ def test_given_a_spot_check_rate_when_a_photo_would_auto_publish_then_a_person_c
 def test_given_a_calibrated_model_when_scored_then_the_model_routes_the_photo(moto_pipeline):
     # Thresholds alone would ask a person (auto 0.999); the category's model says publish.
     eager = LogisticModel(
-        features=("sharpness",), weights=(0.0,), bias=5.0, means=(0.0,), scales=(1.0,)
+        features=("sharpness",),
+        terms=("sharpness",),
+        weights=(0.0,),
+        bias=5.0,
+        means=(0.0,),
+        scales=(1.0,),
     )
     _publish(
         moto_pipeline,

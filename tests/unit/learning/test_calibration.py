@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from lightbox.learning.calibrate import Policy, calibrate
 from lightbox.learning.config import ConfigVersion
 from lightbox.learning.routing import decide_route
-from lightbox.scoring.confidence import ComplianceSummary, score_listing
+from support.feedback import confidence
 from support.feedback import lenient_reviewer as _lenient
 from support.feedback import records as _records
 
@@ -31,7 +31,7 @@ def test_given_a_lenient_reviewer_when_calibrated_then_auto_publishes_more_with_
     result = calibrate(_records(600, _lenient), CURRENT, POLICY)
     ev = result.evidence["fashion"]
     assert result.moved == ["fashion"]
-    assert ev.added_precision_lower_bound >= 0.98  # the photos the move adds, on their own
+    assert ev.precision_lower_bound >= 0.98 and ev.evidence_n >= 30
     assert ev.estimated_precision >= 0.98
     assert ev.expected_review_rate < ev.review_rate_before
     assert "segmentation" in result.routing["fashion"].model.features
@@ -74,7 +74,7 @@ def test_given_learned_routing_when_routing_a_photo_then_the_model_decides_publi
         "framing": 1.0,
         "compliance": 1.0,
     }
-    conf = score_listing(good, [ComplianceSummary("amazon", True)]).confidence
+    conf = confidence(good)
     assert conf < 0.8  # the old rule would ask a person
     decision = decide_route(
         confidence=conf,
@@ -121,3 +121,19 @@ def test_given_rare_or_conflicting_corrections_when_calibrated_then_no_default()
         for i, r in enumerate(mixed)
     ]
     assert calibrate(mixed, CURRENT, POLICY).defaults == {}
+
+
+def test_given_new_render_defaults_when_calibrated_then_routing_waits_for_new_renders():
+    records = _records(600, _lenient, corrections={"crop_margin": "0.03"})
+    result = calibrate(records, CURRENT, POLICY, applied_defaults={"v1": {}})
+    assert result.defaults["fashion"] == {"crop_margin": 0.03}
+    assert "fashion" not in result.routing  # the 600 decisions judged the old renders
+    assert "routing waits" in result.evidence["fashion"].reason
+
+
+def test_given_decisions_on_renders_with_other_defaults_when_calibrated_then_not_evidence():
+    current = CURRENT.model_copy(update={"version": "v2", "defaults": {"fashion": {"cutout": 1.0}}})
+    old = _records(600, _lenient)  # routed by v1, rendered without the v2 default
+    result = calibrate(old, current, POLICY, applied_defaults={"v1": {}, "v2": current.defaults})
+    assert result.routing == {}
+    assert result.evidence["fashion"].n == 0

@@ -7,7 +7,12 @@ from lightbox.learning.model import LogisticModel
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS, config_from_item
 
 MODEL = LogisticModel(
-    features=("sharpness",), weights=(1.0,), bias=0.0, means=(0.0,), scales=(1.0,)
+    features=("sharpness",),
+    terms=("sharpness",),
+    weights=(1.0,),
+    bias=0.0,
+    means=(0.0,),
+    scales=(1.0,),
 )
 
 

@@ -22,7 +22,10 @@ produce no feedback, so there is no evidence to move it with.
 
 Corrections that repeat (`feedback.NUMERIC_CORRECTIONS`,
 `feedback.CHOICE_CORRECTIONS`) become the category's render defaults when
-enough decisions carry them and they agree in direction.
+enough decisions carry them and they agree in direction. A category whose
+defaults change keeps its routing that round: its decisions judged renders
+made the old way. Routing is judged only on decisions about renders made
+with the defaults in force.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Policy:
     target_precision: float = 0.98
     min_decisions: int = 50  # per category, before anything moves
     min_auto_evidence: float = 30.0  # effective decisions behind the auto-publish set
+    min_spot_checks: int = 10  # checks of auto-published photos before they are judged failing
+    min_gain: float = 0.01  # a new rule must cut the review rate by at least this much
     confidence: float = 0.95  # of the one-sided bound
     max_records: int = 5000  # newest decisions per category
     folds: int = 5
@@ -106,60 +111,70 @@ def out_of_fold(
 
 def _measure(
     records: Sequence[FeedbackRecord], publishes: Sequence[bool], confidence: float
-) -> tuple[float | None, float | None, float, float]:
-    """(precision, its lower bound, its upper bound, review rate) of a rule on the records."""
+) -> tuple[float | None, float | None, float]:
+    """(precision, its lower bound, review rate) of a rule on the records, spot checks
+    weighted 1/rate: an estimate for every photo routed, not only the reviewed ones."""
     chosen = [(int(r.approved), r.weight) for r, p in zip(records, publishes, strict=True) if p]
     total = sum(r.weight for r in records)
     review_rate = 1.0 - sum(w for _, w in chosen) / total if total else 1.0
     if not chosen:
-        return None, None, 1.0, review_rate
+        return None, None, review_rate
     labels, weights = zip(*chosen, strict=True)
-    est, lower, n_eff = weighted_lower_bound(list(labels), list(weights), confidence)
-    upper = wilson_upper(est * n_eff, n_eff, confidence)
-    return est, lower, upper, review_rate
+    est, lower, _ = weighted_lower_bound(list(labels), list(weights), confidence)
+    return est, lower, review_rate
 
 
 def _best_cut(
-    eligible: list[tuple[float, FeedbackRecord, bool]], total_weight: float, policy: Policy
+    eligible: list[tuple[float, FeedbackRecord]], total_weight: float, policy: Policy
 ) -> _Cut | None:
-    """The lowest cut whose newly auto-published photos clear the target on their own.
+    """The lowest cut on p(approve) that passes both tests, or None.
 
-    `eligible`: (probability, record, auto-published by the current rule).
-    Photos the current rule already publishes are judged by their spot checks
-    (see `_calibrate_category`); a move must not add photos worse than promised.
+    * Full reviews: of the photos a person reviewed in full that the cut would
+      publish (at least `min_auto_evidence`), the share approved has a lower
+      bound at or above the target.
+    * Spot checks: the spot-checked photos it would publish are not measurably
+      worse than the target (upper bound at or above it, once there are
+      `min_spot_checks`). Spot checks are not pooled with full reviews: each
+      stands for 1/rate photos, and weighting them in would let a handful of
+      them swamp the evidence.
     """
     ranked = sorted(eligible, key=lambda e: -e[0])
     best = None
-    all_w = all_wy = all_w2 = 0.0
-    new_w = new_wy = new_w2 = 0.0
-    for i, (p, r, already) in enumerate(ranked):
-        w, y = r.weight, int(r.approved)
-        all_w, all_wy, all_w2 = all_w + w, all_wy + w * y, all_w2 + w * w
-        if not already:
-            new_w, new_wy, new_w2 = new_w + w, new_wy + w * y, new_w2 + w * w
+    full_n = full_y = spot_n = spot_y = 0
+    w_sum = wy_sum = 0.0
+    for i, (p, r) in enumerate(ranked):
+        y = int(r.approved)
+        w_sum, wy_sum = w_sum + r.weight, wy_sum + r.weight * y
+        if r.spot_check:
+            spot_n, spot_y = spot_n + 1, spot_y + y
+        else:
+            full_n, full_y = full_n + 1, full_y + y
         if i + 1 < len(ranked) and ranked[i + 1][0] == p:
             continue  # a cut cannot split equal probabilities
-        if not new_w:
+        if full_n < policy.min_auto_evidence:
             continue
-        n_new = new_w * new_w / new_w2
-        new_est = new_wy / new_w
-        new_low = wilson_lower(new_est * n_new, n_new, policy.confidence)
-        est = all_wy / all_w
-        if n_new >= policy.min_auto_evidence and new_low >= policy.target_precision:
-            n_all = all_w * all_w / all_w2
-            low = wilson_lower(est * n_all, n_all, policy.confidence)
-            best = _Cut(p, est, low, new_est, new_low, n_new, 1.0 - all_w / total_weight)
+        lower = wilson_lower(full_y, full_n, policy.confidence)
+        if lower < policy.target_precision:
+            continue
+        if (
+            spot_n >= policy.min_spot_checks
+            and wilson_upper(spot_y, spot_n, policy.confidence) < policy.target_precision
+        ):
+            continue
+        best = _Cut(
+            p, wy_sum / w_sum, full_y / full_n, lower, full_n, spot_n, 1 - w_sum / total_weight
+        )
     return best
 
 
 @dataclass(frozen=True)
 class _Cut:
     cut: float
-    precision: float  # of everything the rule auto-publishes (spot checks weighted)
-    lower: float
-    added_precision: float  # of the photos it newly auto-publishes
-    added_lower: float
-    added_n: float
+    precision: float  # of everything it auto-publishes, spot checks weighted 1/rate
+    reviewed_precision: float  # of the fully reviewed photos it would publish
+    lower: float  # the one-sided lower bound of that
+    reviewed_n: int
+    spot_checks: int
     review_rate: float
 
 
@@ -227,8 +242,9 @@ def calibrate(
 ) -> Calibration:
     """Propose routing and defaults for every category; see the module docstring.
 
-    `applied_defaults`: version -> category -> defaults, to turn relative
-    corrections into absolute preferences (missing versions count as none).
+    `applied_defaults`: version -> category -> defaults in force, to turn relative
+    corrections into absolute preferences and to judge routing only on renders made
+    with today's defaults (missing versions count as none; None: no such filtering).
     """
     by_cat: dict[str, list[FeedbackRecord]] = {}
     for r in sorted(records, key=lambda r: (r.decided_at, r.task_id)):
@@ -240,15 +256,30 @@ def calibrate(
     moved: list[str] = []
     for category in sorted(set(by_cat) | set(current.thresholds)):
         recs = by_cat.get(category, [])[-policy.max_records :]
-        ev, changed = _calibrate_category(category, recs, current, policy, thresholds, routing)
         applied = {
             version: cats.get(category, {}) for version, cats in (applied_defaults or {}).items()
         }
         learned = _learn_defaults(recs, applied, policy) if recs else {}
-        if learned and {**defaults.get(category, {}), **learned} != defaults.get(category, {}):
-            defaults[category] = {**defaults.get(category, {}), **learned}
-            changed = True
-            ev = ev.model_copy(update={"defaults_learned": learned})
+        in_force = current.defaults.get(category, {})
+        if learned and {**in_force, **learned} != in_force:
+            # New render defaults: the decisions so far judged renders that will not be
+            # made any more, so routing waits for decisions on the new ones.
+            defaults[category] = {**in_force, **learned}
+            evidence[category] = CategoryEvidence(
+                n=len(recs),
+                spot_checks=sum(r.spot_check for r in recs),
+                approvals=sum(r.approved for r in recs),
+                moved=True,
+                reason="repeated corrections became render defaults; routing waits for "
+                "decisions on renders made with them",
+                defaults_learned=learned,
+            )
+            moved.append(category)
+            continue
+        if applied_defaults is not None:
+            # Judge routing only on renders made with the defaults now in force.
+            recs = [r for r in recs if applied.get(r.config_version, {}) == in_force]
+        ev, changed = _calibrate_category(category, recs, current, policy, thresholds, routing)
         evidence[category] = ev
         if changed:
             moved.append(category)
@@ -264,70 +295,70 @@ def _calibrate_category(
     routing: dict[str, CategoryRouting],
 ) -> tuple[CategoryEvidence, bool]:
     n = len(recs)
-    base = {
-        "n": n,
-        "spot_checks": sum(r.spot_check for r in recs),
-        "approvals": sum(r.approved for r in recs),
-    }
     rule, review = _current_rule(current, category)
     cur_probs = [rule.model.probability(r.components) if rule.model else None for r in recs]
     cur_pub = [rule.publishes(r, review, p) for r, p in zip(recs, cur_probs, strict=True)]
-    prec, lower, upper, rate = _measure(recs, cur_pub, policy.confidence)
-    before = {
-        "precision_before": _r(prec),
-        "precision_before_lower_bound": _r(lower),
-        "review_rate_before": _r(rate) if n else None,
-    }
+    prec, lower, rate = _measure(recs, cur_pub, policy.confidence)
+    seen = CategoryEvidence(
+        n=n,
+        spot_checks=sum(r.spot_check for r in recs),
+        approvals=sum(r.approved for r in recs),
+        precision_before=_r(prec),
+        precision_before_lower_bound=_r(lower),
+        review_rate_before=_r(rate) if n else None,
+    )
     if n < policy.min_decisions:
         reason = f"{n} decisions; at least {policy.min_decisions} needed before routing moves"
-        return CategoryEvidence(**base, **before, reason=reason), False
+        return seen.model_copy(update={"reason": reason}), False
     features = usable_features([r.components for r in recs])
     labels = [int(r.approved) for r in recs]
     if not features or len(set(labels)) < 2:
         reason = "every decision was the same, or no score component varied: nothing to learn"
-        return CategoryEvidence(**base, **before, reason=reason), False
+        return seen.model_copy(update={"reason": reason}), False
     oof = out_of_fold(recs, features, policy.folds)
-    # Auto-publish measurably worse than promised: no photo counts as vouched for.
-    failing = prec is not None and upper < policy.target_precision
+    # The current rule measurably misses the target: it no longer counts as a baseline.
+    published = [int(r.approved) for r, pub in zip(recs, cur_pub, strict=True) if pub]
+    failing = len(published) >= policy.min_spot_checks and (
+        wilson_upper(sum(published), len(published), policy.confidence) < policy.target_precision
+    )
     eligible = [
-        (p, r, pub and not failing)
-        for p, r, pub in zip(oof, recs, cur_pub, strict=True)
-        if r.compliant and r.confidence >= review
+        (p, r) for p, r in zip(oof, recs, strict=True) if r.compliant and r.confidence >= review
     ]
     total = sum(r.weight for r in recs)
     found = _best_cut(eligible, total, policy)
-    if found and (failing or found.review_rate < rate):
+    if found and (failing or found.review_rate <= rate - policy.min_gain):
         routing[category] = CategoryRouting(
             model=fit([r.components for r in recs], labels, features),
             auto_probability=round(found.cut, 6),
         )
         reason = (
-            f"auto-publish when p(approve) ≥ {found.cut:.3f}: the photos this adds were "
-            f"approved {found.added_precision:.1%} of the time (≥ {found.added_lower:.1%} at "
-            f"{policy.confidence:.0%}, {found.added_n:.0f} decisions)"
+            f"auto-publish when p(approve) ≥ {found.cut:.3f}: {found.reviewed_n} fully reviewed "
+            f"photos it would publish were approved {found.reviewed_precision:.1%} of the time "
+            f"(≥ {found.lower:.1%} at {policy.confidence:.0%}); {found.spot_checks} spot checks"
         )
-        return CategoryEvidence(
-            **base,
-            **before,
-            moved=True,
-            reason=reason,
-            estimated_precision=_r(found.precision),
-            precision_lower_bound=_r(found.lower),
-            added_precision_lower_bound=_r(found.added_lower),
-            expected_review_rate=_r(found.review_rate),
+        return seen.model_copy(
+            update={
+                "moved": True,
+                "reason": reason,
+                "estimated_precision": _r(found.precision),
+                "precision_lower_bound": _r(found.lower),
+                "evidence_n": found.reviewed_n,
+                "expected_review_rate": _r(found.review_rate),
+            }
         ), True
     if failing:
         routing.pop(category, None)
         thresholds[category] = {"auto": 1.0, "review": review}
+        share = sum(published) / len(published)
         reason = (
-            f"auto-publish precision {prec:.3f} is below the target (≤ {upper:.3f} at "
-            f"{policy.confidence:.0%}) and no rule meets it: every photo goes to review"
+            f"auto-publish was approved {share:.1%} of the time over {len(published)} checks, "
+            f"measurably below the target, and no rule meets it: every photo goes to review"
         )
-        return CategoryEvidence(
-            **base, **before, moved=True, reason=reason, expected_review_rate=1.0
+        return seen.model_copy(
+            update={"moved": True, "reason": reason, "expected_review_rate": 1.0}
         ), True
     reason = "no rule reaches the target precision with enough evidence yet; nothing moved"
-    return CategoryEvidence(**base, **before, reason=reason), False
+    return seen.model_copy(update={"reason": reason}), False
 
 
 def _r(value: float | None) -> float | None:

@@ -38,9 +38,9 @@ class CategoryEvidence(BaseModel):
     approvals: int = 0
     moved: bool = False
     reason: str = ""
-    estimated_precision: float | None = None  # of auto-publish under this version
-    precision_lower_bound: float | None = None
-    added_precision_lower_bound: float | None = None  # of the photos a move newly auto-publishes
+    estimated_precision: float | None = None  # of auto-publish under this version (weighted)
+    precision_lower_bound: float | None = None  # over the fully reviewed photos it publishes
+    evidence_n: int | None = None  # how many those are
     precision_before: float | None = None  # of auto-publish under the parent version
     precision_before_lower_bound: float | None = None
     expected_review_rate: float | None = None  # share of reviewable photos sent to a person
@@ -165,10 +165,8 @@ def diff(old: ConfigVersion, new: ConfigVersion) -> list[str]:
 
 
 def _routing_text(r: CategoryRouting) -> str:
-    weights = ", ".join(
-        f"{f} {w:+.2f}" for f, w in zip(r.model.features, r.model.weights, strict=True)
-    )
-    return f"p(approve) ≥ {r.auto_probability:.3f} [{weights}]"
+    terms = len(r.model.terms)
+    return f"p(approve) ≥ {r.auto_probability:.3f} on {', '.join(r.model.features)} ({terms} terms)"
 
 
 def rollback(
