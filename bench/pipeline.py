@@ -226,9 +226,15 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
     """
     from bench.fakes import CountingAuditStore, CountingObjects, RecordingExecutions
     from bench.variants import fake_deps
-    from lightbox.models.stages import AnalysisOutput, ExecutionRef, PipelineState
+    from lightbox.models.stages import (
+        AnalysisOutput,
+        ExecutionRef,
+        ExtraRequest,
+        PipelineState,
+        RenderRequest,
+    )
     from lightbox.pipeline import analyse, decide, enhance, outcomes, validate
-    from lightbox.pipeline.extras import ExtraRequest, produce_extra
+    from lightbox.pipeline.extras import produce_extra
     from lightbox.pipeline.intake import start_for_upload
 
     bucket = "lightbox-bench"
@@ -265,7 +271,7 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
             state.studio = enhance.enhance(state, deps)
             state.renders = [
                 enhance.render(
-                    enhance.RenderRequest(
+                    RenderRequest(
                         marketplace=m,
                         studio=state.studio,
                         photo=state.photo,

@@ -157,9 +157,10 @@ class StageRun:
         self.state.studio = enhance.enhance(self.state, self.deps)
 
     def render(self, marketplace: str) -> None:
+        from lightbox.models.stages import RenderRequest
         from lightbox.pipeline import enhance
 
-        request = enhance.RenderRequest(
+        request = RenderRequest(
             marketplace=marketplace,
             studio=self.state.studio,
             photo=self.state.photo,
@@ -301,7 +302,7 @@ def lightbox_render(data: bytes) -> Run:
 
     from bench.fakes import CountingAuditStore, CountingObjects
     from lightbox.marketplaces import render as renderer
-    from lightbox.models.stages import ExecutionRef, PhotoRef, StudioOutput
+    from lightbox.models.stages import ExecutionRef, PhotoRef, RenderRequest, StudioOutput
     from lightbox.pipeline import enhance as stage
 
     key = "work/bench/studio.jpg"
@@ -330,7 +331,7 @@ def lightbox_render(data: bytes) -> Run:
             patches.enter_context(_timed(run, module, attr, lambda n=name: f"{current[0]}:{n}"))
         for m in MARKETPLACES:
             current[0] = m
-            request = stage.RenderRequest(
+            request = RenderRequest(
                 marketplace=m, studio=studio, photo=photo, execution=execution
             )
             out = stage.render(request, deps)

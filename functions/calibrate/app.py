@@ -10,25 +10,15 @@ from typing import Any, get_args
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
 
 from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
 from lightbox.learning.calibrate import Policy
 from lightbox.learning.service import run_calibration
 from lightbox.models.product import Category
+from lightbox.models.stages import CalibrateRequest
 from lightbox.settings import settings
 
 logger = Logger()
-
-
-class CalibrateRequest(BaseModel):
-    """A scheduled EventBridge event (`source` aws.events) or an on-demand request."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    source: str = ""
-    actor: str = ""
-    dry_run: bool = False
 
 
 @logger.inject_lambda_context

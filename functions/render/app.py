@@ -6,8 +6,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.models.stages import RenderRequest
 from lightbox.pipeline.deps import deps
-from lightbox.pipeline.enhance import RenderRequest, render
+from lightbox.pipeline.enhance import render
 
 logger = Logger()
 

@@ -1,24 +1,16 @@
 """Open a human review task; the execution waits on the task token it carries."""
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
-from lightbox.models.stages import PipelineState
+from lightbox.models.stages import ReviewRequest
 from lightbox.pipeline.decide import request_review
 from lightbox.pipeline.deps import deps
 
 logger = Logger()
-
-
-class ReviewRequest(BaseModel):
-    token: str
-    entered_at: datetime | None = None  # $$.State.EnteredTime: the level's timer starts here
-    state: PipelineState
 
 
 @logger.inject_lambda_context

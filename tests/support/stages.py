@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from lightbox.audit.trail import pipeline_pk
-from lightbox.models.stages import AnalysisOutput, ExecutionRef, PipelineState
+from lightbox.models.stages import AnalysisOutput, ExecutionRef, PipelineState, RenderRequest
 from lightbox.pipeline import analyse, decide, enhance, intake, validate
 from support.fakes import BUCKET, Fakes, RecordingExecutions
 
@@ -79,7 +79,7 @@ class StageDriver:
         assert self.state.validation and self.state.studio
         self.state.renders = [
             enhance.render(
-                enhance.RenderRequest(
+                RenderRequest(
                     marketplace=m,
                     studio=self.state.studio,
                     photo=self.state.photo,

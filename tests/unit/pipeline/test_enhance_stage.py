@@ -6,6 +6,7 @@ import io
 
 from PIL import Image
 
+from lightbox.models.stages import RenderRequest
 from lightbox.pipeline import enhance
 
 
@@ -32,7 +33,7 @@ def test_given_no_extras_requested_when_enhanced_then_no_cutout_is_encoded(drive
 
 def test_given_a_studio_image_when_rendered_for_amazon_then_the_render_complies(driver):
     state = driver.run_until("enhance")
-    request = enhance.RenderRequest(
+    request = RenderRequest(
         marketplace="amazon", studio=state.studio, photo=state.photo, execution=state.execution
     )
 

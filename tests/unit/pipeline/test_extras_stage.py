@@ -6,7 +6,8 @@ import io
 
 from PIL import Image
 
-from lightbox.pipeline.extras import ExtraRequest, produce_extra
+from lightbox.models.stages import ExtraRequest
+from lightbox.pipeline.extras import produce_extra
 from support.images import good_jpeg
 from support.stages import StageDriver
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +52,8 @@ class ValidationOutput(_State):
 
 class SegmentOutput(_State):
     mask_key: str
+    #: The transparent cut-out (RGBA PNG, working size): `cutouts/{seller}/{sku}/{stem}.png`.
+    cutout_key: str | None = None
     confidence: float
     coverage: float
     bbox: list[int] | None = None
@@ -187,3 +190,44 @@ class Outcome(_State):
     reasons: list[str] = Field(default_factory=list)
     outputs: dict[str, str] = Field(default_factory=dict)
     scores: dict[str, float] = Field(default_factory=dict)
+
+
+# ----------------------------------------------------------- task inputs that are not the state
+
+
+class RenderRequest(_State):
+    """One RenderForMarketplaces Map iteration: which marketplace, from which studio image."""
+
+    marketplace: Marketplace
+    studio: StudioOutput
+    photo: PhotoRef
+    execution: ExecutionRef
+
+
+class ExtraRequest(_State):
+    """One ProduceStudioExtras Map iteration: which extra, from which images."""
+
+    name: str
+    photo: PhotoRef
+    execution: ExecutionRef
+    product: ProductMetadata
+    working_key: str
+    mask_key: str
+    studio: StudioOutput
+
+
+class ReviewRequest(_State):
+    """WaitForReview's payload: the task token, when the wait began, and the state."""
+
+    token: str
+    entered_at: datetime | None = None  # $$.State.EnteredTime: the level's timer starts here
+    state: PipelineState
+
+
+class CalibrateRequest(_State):
+    """What starts Calibrate: a scheduled EventBridge event (`source` aws.events) or an
+    on-demand request from `lightbox calibrate`."""
+
+    source: str = ""
+    actor: str = ""
+    dry_run: bool = False

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from lightbox.imaging.codec import decode, encode_intermediate, encode_png
 from lightbox.imaging.compose import compose_studio, styled_variant
 from lightbox.imaging.corrections import corrected_fill, corrected_mask, pixel_corrections
 from lightbox.keys import parse_photo_key
 from lightbox.marketplaces.compliance import check_compliance
 from lightbox.marketplaces.render import render_for_marketplace
-from lightbox.models.product import Marketplace
 from lightbox.models.stages import (
     ComplianceOutput,
-    ExecutionRef,
-    PhotoRef,
     PipelineState,
     RenderOutput,
+    RenderRequest,
     StudioOutput,
 )
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
-
-
-class RenderRequest(BaseModel):
-    """One Map iteration: which marketplace, from which studio image."""
-
-    model_config = ConfigDict(extra="ignore")
-    marketplace: Marketplace
-    studio: StudioOutput
-    photo: PhotoRef
-    execution: ExecutionRef
 
 
 def enhance(state: PipelineState, deps: Deps) -> StudioOutput:

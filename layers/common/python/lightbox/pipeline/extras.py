@@ -11,7 +11,6 @@ import io
 from collections.abc import Callable
 
 from PIL import Image
-from pydantic import BaseModel, ConfigDict
 
 from lightbox.extras.asset_set import product_page_assets
 from lightbox.extras.ghost import ghost_mannequin
@@ -25,25 +24,13 @@ from lightbox.imaging.compose import compose_studio
 from lightbox.imaging.segment import segment_foreground
 from lightbox.keys import asset_key, parse_photo_key
 from lightbox.marketplaces.render import render_for_marketplace
-from lightbox.models.product import ProductMetadata
-from lightbox.models.stages import ExecutionRef, ExtraOutput, PhotoRef, StudioOutput
+from lightbox.models.stages import ExtraOutput, ExtraRequest
 from lightbox.pipeline.deps import Deps
 from lightbox.validation.photo import inspect_photo
 
 
 class ExtraInputError(ValueError):
     """A supporting asset is missing or unusable; the message is for the seller."""
-
-
-class ExtraRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str
-    photo: PhotoRef
-    execution: ExecutionRef
-    product: ProductMetadata
-    working_key: str
-    mask_key: str
-    studio: StudioOutput
 
 
 class _Inputs:
