@@ -57,7 +57,15 @@ $(LAMBDA_VENV)/.stamp: requirements/lambda.txt
 	$(LAMBDA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/lambda.txt
 	touch $@
 
-install: $(VENVS)
+# The review page's browser test (tests/e2e/test_review_page.py) drives Debian's
+# Chromium through its own chromedriver: nothing is downloaded at test time.
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMEDRIVER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+
+install: $(VENVS) $(CHROMEDRIVER)
 
 test: install
 	bash scripts/run-tests.sh

@@ -376,7 +376,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.print(f"report: {args.out / 'report.json'}\ncontact sheet: {sheet}")
     out.print(f"demo finished in {time.monotonic() - started:.1f}s")
     if args.keep_running:
-        out.print("emulator still running: `lightbox review list`, then `lightbox emulator stop`")
+        out.print(
+            "emulator still running: `lightbox review token --reviewer NAME` and "
+            "`lightbox review serve` (the review page), then `lightbox emulator stop`"
+        )
     return 1 if any(i["status"] == "failed" for i in items) else 0
 
 

@@ -65,7 +65,9 @@ def deployed_stack() -> Iterator[DeployedStack]:
     emulator = Emulator(root=state_dir() / "e2e-emulator", port=E2E_PORT)
     status = emulator.start()
     try:
-        info = deploy_local(status.endpoint, {"ReviewTimeoutSeconds": "600"})
+        # 180 s per review level: long enough to decide on the review page under load,
+        # short enough that test_review_page sees an ignored photo escalate and reject.
+        info = deploy_local(status.endpoint, {"ReviewTimeoutSeconds": "180"})
         yield DeployedStack(
             StackContext("local", status.endpoint),
             info.build_seconds,

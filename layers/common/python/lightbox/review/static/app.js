@@ -115,7 +115,6 @@ function img(label, url, checker) {
     const image = document.createElement("img");
     image.src = url;
     image.alt = label;
-    image.loading = "lazy";
     if (checker) image.className = "checker";
     image.addEventListener("click", () => zoom(url, checker));
     figure.appendChild(image);
