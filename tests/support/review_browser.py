@@ -137,8 +137,8 @@ class ReviewPage:
         # Images are presigned links straight to S3: wait until they are drawn.
         self._wait(
             lambda d: d.execute_script(
-                "return [...document.querySelectorAll('#images img')]"
-                ".every(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)"
+                "return [...document.querySelectorAll('#images img')].every("
+                "i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)"
             ),
             "images loaded",
         )
