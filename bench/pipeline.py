@@ -74,7 +74,7 @@ def make_photos(folder: Path, count: int) -> list[Photo]:
     """
     from PIL import Image
 
-    from lightbox_cli.samples import generate_samples
+    from lightbox_samples import generate_samples
 
     samples_dir = folder.parent / "samples"
     if not samples_dir.is_dir():
@@ -114,7 +114,7 @@ def make_photos(folder: Path, count: int) -> list[Photo]:
 
 def _plain_samples(samples_dir: Path) -> list[dict[str, Any]]:
     """Demo samples that need no studio extras, with their SKU's product.json."""
-    from lightbox_cli.samples import generate_samples
+    from lightbox_samples import generate_samples
 
     out = []
     for spec in generate_samples(samples_dir):

@@ -356,8 +356,8 @@ def photo_cases(data: Path) -> Iterator[Case]:
 
 def sample_cases() -> Iterator[Case]:
     """The demo's product photos with the renderer's own product coverage."""
-    from lightbox_cli.samples import fashion, products, shading
-    from lightbox_cli.samples.layout import sample_rng
+    from lightbox_samples import fashion, products, shading
+    from lightbox_samples.layout import sample_rng
 
     renders = {
         "mug": (products.render_mug, "MUG-RED-001", {}),

@@ -358,7 +358,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 # --- demo ---------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
     from lightbox_cli.contact_sheet import write_contact_sheet
-    from lightbox_cli.samples import generate_samples
+    from lightbox_samples import generate_samples
 
     started = time.monotonic()
     emulator = _emulator()

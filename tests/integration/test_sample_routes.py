@@ -20,7 +20,7 @@ import pytest
 from lightbox.adapters.dynamodb import DynamoConfigStore
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
 from lightbox_cli.process import collect_inputs, supporting_files
-from lightbox_cli.samples import SampleSpec, generate_samples
+from lightbox_samples import SampleSpec, generate_samples
 
 #: The pipeline's result status for each declared route.
 ROUTES = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from lightbox_cli.samples import tee_points
+from lightbox_samples import tee_points
 
 F32 = np.float32
 

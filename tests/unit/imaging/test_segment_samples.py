@@ -16,7 +16,7 @@ from PIL import Image
 from lightbox.imaging import u2net
 from lightbox.imaging.segment import SegmentResult, segment_foreground
 from lightbox.validation.photo import inspect_photo
-from lightbox_cli.samples import SampleSpec, generate_samples
+from lightbox_samples import SampleSpec, generate_samples
 
 #: On the 2000 x 2000 mug photo: right of the body (which ends at x ~ 1330),
 #: under the handle, above the table line. The old mask covered 97% of it.

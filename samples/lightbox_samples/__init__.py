@@ -22,8 +22,8 @@ Modules, by concern:
 * ``catalogue`` and ``broken`` — the samples themselves and their routes.
 """
 
-from lightbox_cli.samples.catalogue import generate_samples
-from lightbox_cli.samples.fashion import tee_points
-from lightbox_cli.samples.layout import Expected, SampleSpec
+from lightbox_samples.catalogue import generate_samples
+from lightbox_samples.fashion import tee_points
+from lightbox_samples.layout import Expected, SampleSpec
 
 __all__ = ["Expected", "SampleSpec", "generate_samples", "tee_points"]

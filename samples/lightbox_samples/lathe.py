@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from lightbox_cli.samples.shading import (
+from lightbox_samples.shading import (
     F32,
     HALF,
     RGB,

@@ -6,10 +6,10 @@ import io
 
 from PIL import Image
 
-from lightbox_cli.samples.layout import SampleSet, product_json, sample_rng
-from lightbox_cli.samples.products import render_charger
-from lightbox_cli.samples.shading import finish
-from lightbox_cli.samples.writers import fake_heic, save_jpeg, write_png_bomb
+from lightbox_samples.layout import SampleSet, product_json, sample_rng
+from lightbox_samples.products import render_charger
+from lightbox_samples.shading import finish
+from lightbox_samples.writers import fake_heic, save_jpeg, write_png_bomb
 
 
 def broken_files(w: SampleSet, good: dict[str, Image.Image]) -> None:

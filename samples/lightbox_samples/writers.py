@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from lightbox.marketplaces.render import srgb_icc
-from lightbox_cli.samples.shading import Array
+from lightbox_samples.shading import Array
 
 # --- file writers ----------------------------------------------------------------------
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from lightbox_cli.samples.broken import broken_files
-from lightbox_cli.samples.fashion import render_handbag, render_sneaker, render_tee
-from lightbox_cli.samples.layout import SampleSet, SampleSpec, product_json, sample_rng
-from lightbox_cli.samples.products import (
+from lightbox_samples.broken import broken_files
+from lightbox_samples.fashion import render_handbag, render_sneaker, render_tee
+from lightbox_samples.layout import SampleSet, SampleSpec, product_json, sample_rng
+from lightbox_samples.products import (
     nord_badge,
     render_bottle,
     render_jar,
@@ -25,8 +25,8 @@ from lightbox_cli.samples.products import (
     render_vase,
     tinted,
 )
-from lightbox_cli.samples.shading import develop, finish
-from lightbox_cli.samples.writers import save_jpeg, srgb_profile, write_png16
+from lightbox_samples.shading import develop, finish
+from lightbox_samples.writers import save_jpeg, srgb_profile, write_png16
 
 
 def generate_samples(out_dir: Path) -> list[SampleSpec]:

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from lightbox.imaging.filters import blur_l, gaussian
-from lightbox_cli.samples.shading import F32, Array, Canvas, Material, shade, smoothstep
+from lightbox_samples.shading import F32, Array, Canvas, Material, shade, smoothstep
 
 # --- padded shapes (leather, fabric, plastic): polygons shaded by a height map --------
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from lightbox.validation.photo import PhotoCheck, inspect_photo
-from lightbox_cli.samples import SampleSpec, generate_samples
+from lightbox_samples import SampleSpec, generate_samples
 
 CATEGORIES = {
     "electronics",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from lightbox_cli.samples.lathe import tube_arc
-from lightbox_cli.samples.padded import blurred, padded, polygon_mask, stroke, texture_noise
-from lightbox_cli.samples.shading import (
+from lightbox_samples.lathe import tube_arc
+from lightbox_samples.padded import blurred, padded, polygon_mask, stroke, texture_noise
+from lightbox_samples.shading import (
     F32,
     WHITE_SWEEP,
     Canvas,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from lightbox_cli.samples.lathe import (
+from lightbox_samples.lathe import (
     Glass,
     Label,
     bottle_profile,
@@ -21,8 +21,8 @@ from lightbox_cli.samples.lathe import (
     tube_arc,
     vase_profile,
 )
-from lightbox_cli.samples.padded import blurred, padded, polygon_mask, texture_noise
-from lightbox_cli.samples.shading import (
+from lightbox_samples.padded import blurred, padded, polygon_mask, texture_noise
+from lightbox_samples.shading import (
     F32,
     RGB,
     WHITE_SWEEP,
