@@ -23,7 +23,7 @@ help:
 	@echo "make bench-pipeline - 100-photo burst on the emulator: drain, memory, overhead"
 	@echo "make eval-segmentation - segmentation and its confidence against ground truth"
 	@echo "make learn-eval - does routing learn from a simulated reviewer? (calibration rounds)"
-	@echo "make lint   - ruff + cfn-lint"
+	@echo "make lint   - ruff, mypy (strict; config in pyproject.toml) and cfn-lint"
 	@echo "make clean  - remove venvs, build output and emulator state"
 
 $(VENV)/.stamp: requirements/dev.txt requirements/layer.txt pyproject.toml | $(MODEL)
@@ -104,9 +104,12 @@ learn-eval: $(VENV)/.stamp
 bench-pipeline: install
 	$(VENV)/bin/python bench/pipeline.py --photos 100 --out out/bench-pipeline
 
+# mypy: what it checks and how strictly is in
+# pyproject.toml ([tool.mypy]); its cache is .mypy_cache/.
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 
 format: $(VENV)/.stamp

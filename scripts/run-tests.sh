@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command behind `make test`: lint first (cheap, catches template
-# mistakes), then every suite. pytest's exit code 5 means "no tests collected":
-# that is a broken suite here, never a pass.
+# The test command behind `make test`: lint first (ruff, mypy, cfn-lint: cheap,
+# and a type error or a template mistake fails the run), then every suite.
+# pytest's exit code 5 means "no tests collected": that is a broken suite
+# here, never a pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
