@@ -282,18 +282,7 @@ def stage_cpu_seconds(photos: list[Photo]) -> dict[str, float]:
                 for m in state.validation.product.marketplaces
             ]
             for name in state.validation.extras:
-                produce_extra(
-                    ExtraRequest(
-                        name=name,
-                        photo=state.photo,
-                        execution=state.execution,
-                        product=state.validation.product,
-                        working_key=state.validation.working_key,
-                        mask_key=state.analysis.segment.mask_key,
-                        studio=state.studio,
-                    ),
-                    deps,
-                )
+                produce_extra(ExtraRequest.for_state(state, name), deps)
             state.score = decide.score(state, deps)
         out[str(photo.path)] = time.process_time() - began
     return out

@@ -22,23 +22,11 @@ PRODUCT = {
 }
 
 
-def _request(state, name: str) -> ExtraRequest:
-    return ExtraRequest(
-        name=name,
-        photo=state.photo,
-        execution=state.execution,
-        product=state.validation.product,
-        working_key=state.validation.working_key,
-        mask_key=state.analysis.segment.mask_key,
-        studio=state.studio,
-    )
-
-
 def test_given_a_studio_image_when_a_poster_is_made_then_it_is_stored():
     driver = StageDriver(good_jpeg(seed=3), product=PRODUCT)
     state = driver.run_until("enhance")
 
-    output = produce_extra(_request(state, "ad_poster"), driver.deps)
+    output = produce_extra(ExtraRequest.for_state(state, "ad_poster"), driver.deps)
 
     assert output.ok, output.reason
     for key in output.outputs.values():
@@ -50,7 +38,7 @@ def test_given_an_extra_missing_its_asset_when_made_then_it_fails_with_a_reason(
     driver = StageDriver(good_jpeg(seed=3), product=PRODUCT)  # assets/print.png never uploaded
     state = driver.run_until("enhance")
 
-    output = produce_extra(_request(state, "mockup"), driver.deps)
+    output = produce_extra(ExtraRequest.for_state(state, "mockup"), driver.deps)
 
     assert not output.ok
     assert "print.png" in output.reason

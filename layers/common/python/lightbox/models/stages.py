@@ -215,6 +215,21 @@ class ExtraRequest(_State):
     mask_key: str
     studio: StudioOutput
 
+    @classmethod
+    def for_state(cls, state: PipelineState, name: str) -> ExtraRequest:
+        """The item ProduceStudioExtras' ItemSelector builds for `name` from the state."""
+        if state.validation is None or state.analysis is None or state.studio is None:
+            raise ValueError("an extra needs the validated, analysed and enhanced photo")
+        return cls(
+            name=name,
+            photo=state.photo,
+            execution=state.execution,
+            product=state.validation.product,
+            working_key=state.validation.working_key or "",
+            mask_key=state.analysis.segment.mask_key,
+            studio=state.studio,
+        )
+
 
 class ReviewRequest(_State):
     """WaitForReview's payload: the task token, when the wait began, and the state."""
