@@ -64,11 +64,13 @@ def test_given_the_white_sneaker_on_light_grey_when_segmented_then_confidence_is
 
     assert isinstance(sneaker, SegmentResult)
     assert sneaker.method == "u2netp+classical"
-    # The model's outline is plausible, but the shoe's colours barely differ
-    # from the sweep (contrast ~0.9x the backdrop's noise threshold), so
-    # nothing in the photo confirms it: a person should look.
+    # The shoe's colours barely differ from the sweep (contrast ~0.9x the
+    # backdrop's noise threshold): on a plain sweep the classical check is
+    # reliable, and it confirms only part of the model's outline, so the
+    # cut-out stays below the auto-publish level and a person looks.
     assert sneaker.signals["contrast_ratio"] < 1.2
-    assert sneaker.confidence < 0.6
+    assert sneaker.signals["agreement_iou"] < mug.signals["agreement_iou"]
+    assert sneaker.confidence < 0.8
     assert mug.confidence >= 0.9
     # Landscape after EXIF rotation, product found across most of the frame width.
     assert sneaker.mask.size == (2400, 1600)

@@ -1,0 +1,194 @@
+"""How much to trust a product mask: measured signals and the confidence built on them.
+
+Why these signals (docs/architecture.md, "Images"): measured against ground
+truth (`make eval-segmentation`), the mask's error is tracked best by the
+model's own hesitation — the share of the frame it leaves between "surely
+background" and "surely product" relative to what it calls product — then by
+fragmentation (a second object beside the product: the model is a salient-
+object detector and happily cuts out a mug standing next to a syringe), and
+by agreement with an independent cue (the classical backdrop method, which
+knows nothing of the model). Colour contrast and edge strength were measured
+too and track the error weakly; they are kept as signals for audit and the
+learning loop, not in the confidence.
+
+The confidence is a logistic model of "IoU ≥ 0.9" on those three signals,
+fitted on the calibration split of the evaluation set
+(`bench/eval_segmentation/calibrate.py` prints the constants below) and
+judged on the held-out split. Two gates then cap it, each for a failure the
+logistic model sees too rarely to weigh (constants read off the calibration
+split only):
+
+* pieces: a mask in several separate pieces is more likely the product plus
+  something beside it than a product in parts — capped at
+  `1 - FRAGMENT_CAP_SLOPE * fragmentation`;
+* a plain backdrop that disagrees: where the backdrop is plain (the
+  classical method's colour threshold at its floor), the classical mask is
+  reliable, and a model mask it contradicts is capped, from 0 at
+  `PLAIN_AGREEMENT_LO` to 1 at `PLAIN_AGREEMENT_HI` agreement. On a
+  textured backdrop the classical method fails on its own, so its
+  disagreement there is no evidence.
+
+Finally the coverage sanity factor: a speck or a frame-filling "product" is
+not a product shot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+from lightbox.imaging import classical
+from lightbox.imaging.morphology import label, touch_fraction
+
+#: Long side (px) of the copy the classical cross-check runs on: the model's
+#: own resolution, where it costs ~0.04 s.
+CHECK_SIDE = 320
+
+#: The model's probability counts as undecided strictly between these.
+UNSURE_LO, UNSURE_HI = 0.1, 0.9
+#: Added to the undecided share before its log (a perfectly decisive map
+#: would otherwise dominate).
+UNSURE_FLOOR = 0.02
+
+#: Logistic model of P(IoU ≥ 0.9) fitted on the calibration split:
+#: z = BIAS + W_UNSURE * log(unsure + floor) + W_FRAGMENTS * fragmentation
+#:     + W_AGREEMENT * agreement_iou
+BIAS = -1.386
+W_UNSURE = -1.730
+W_FRAGMENTS = -0.418
+W_AGREEMENT = 0.114
+
+#: Gate constants (module docstring).
+FRAGMENT_CAP_SLOPE = 2.0
+PLAIN_THRESHOLD = 7.0
+PLAIN_AGREEMENT_LO = 0.65
+PLAIN_AGREEMENT_HI = 0.85
+
+#: Classical-only confidence is scaled by this (see `classical_confidence`).
+FALLBACK_FACTOR = 0.8
+
+
+def model_signals(prob: np.ndarray, small: Image.Image) -> dict[str, float]:
+    """Signals of the model's decision `prob >= 0.5` (`prob` at any scale).
+
+    unsure_share: pixels with probability in (0.1, 0.9) per product pixel.
+    fragmentation: share of the product area outside its largest component.
+    agreement_iou: IoU with the classical method's mask on a `CHECK_SIDE` copy.
+    contrast_ratio, edge_ratio, solidity, coverage, edge_touch, threshold,
+    border_noise: the classical measures of that mask (`classical.mask_signals`).
+    """
+    decided = prob >= 0.5
+    area = max(int(decided.sum()), 1)
+    unsure = float(((prob > UNSURE_LO) & (prob < UNSURE_HI)).sum()) / area
+    labels, n = label(decided, eight=True)
+    if n > 1:
+        sizes = np.bincount(labels.ravel())[1:]
+        fragmentation = 1.0 - float(sizes.max()) / float(sizes.sum())
+    else:
+        fragmentation = 0.0
+    check = _downscale(small, CHECK_SIDE)
+    scene = classical.measure(check)
+    cls = classical.foreground(scene)
+    mask = _resize_mask(decided, check.size)
+    union = int((mask | cls).sum())
+    agreement = int((mask & cls).sum()) / union if union else 0.0
+    return {
+        "model_used": 1.0,
+        "unsure_share": unsure,
+        "fragmentation": fragmentation,
+        "agreement_iou": agreement,
+        **classical.mask_signals(mask, scene),
+        "stability": 0.0,  # a classical-only measure
+        "coverage": float(decided.mean()),
+        "edge_touch": touch_fraction(decided),
+    }
+
+
+def model_quality(s: dict[str, float]) -> float:
+    """P(IoU ≥ 0.9) from the model path's signals (module docstring)."""
+    z = (
+        BIAS
+        + W_UNSURE * math.log(s["unsure_share"] + UNSURE_FLOOR)
+        + W_FRAGMENTS * s["fragmentation"]
+        + W_AGREEMENT * s["agreement_iou"]
+    )
+    fitted = 1.0 / (1.0 + math.exp(-z))
+    return min(fitted, *gates(s).values())
+
+
+def gates(s: dict[str, float]) -> dict[str, float]:
+    """The caps on the model path's quality (module docstring), each 0..1."""
+    pieces = 1.0 - FRAGMENT_CAP_SLOPE * s["fragmentation"]
+    plain = 1.0
+    if 0.0 < s["threshold"] <= PLAIN_THRESHOLD:
+        span = PLAIN_AGREEMENT_HI - PLAIN_AGREEMENT_LO
+        plain = (s["agreement_iou"] - PLAIN_AGREEMENT_LO) / span
+    return {
+        "pieces": float(np.clip(pieces, 0.0, 1.0)),
+        "plain_backdrop": float(np.clip(plain, 0.0, 1.0)),
+    }
+
+
+def classical_quality(s: dict[str, float]) -> float:
+    """The fallback's quality when the model is unavailable.
+
+    contrast = clip((contrast_ratio - 1) / 2), edge = clip((edge_ratio - 1) / 5),
+    stability = clip((stability - 0.6) / 0.35) (IoU of the masks at 0.7x and
+    1.5x the colour threshold), solidity = clip((solidity - 0.4) / 0.45), and
+
+        quality = 0.8 * contrast^0.30 * edge^0.30 * stability^0.25 * solidity^0.15
+
+    (`FALLBACK_FACTOR` 0.8: with no second opinion, the classical method's
+    own mistakes, a filled handle or a shadow left on, go unnoticed, so it
+    never claims near-certainty.)
+    """
+
+    def unit(v: float) -> float:
+        return float(np.clip(v, 0.02, 1.0))
+
+    contrast = unit((s["contrast_ratio"] - 1.0) / 2.0)
+    edge = unit((s["edge_ratio"] - 1.0) / 5.0)
+    stability = unit((s["stability"] - 0.6) / 0.35)
+    solidity = unit((s["solidity"] - 0.4) / 0.45)
+    # float ** float is typed Any (it may be complex); these bases are positive.
+    return float(FALLBACK_FACTOR * (contrast**0.30 * edge**0.30 * stability**0.25 * solidity**0.15))
+
+
+def confidence(s: dict[str, float]) -> float:
+    """0..1: the path's quality times the coverage sanity factor."""
+    quality = model_quality(s) if s["model_used"] else classical_quality(s)
+    return float(np.clip(quality * coverage_factor(s["coverage"]), 0.0, 1.0))
+
+
+def coverage_factor(coverage: float) -> float:
+    """1 for 3%-80% of the frame, falling linearly to 0 at 0.3% and 98%."""
+    if coverage <= 0.003 or coverage >= 0.98:
+        return 0.0
+    if coverage < 0.03:
+        return (coverage - 0.003) / (0.03 - 0.003)
+    if coverage > 0.80:
+        return (0.98 - coverage) / (0.98 - 0.80)
+    return 1.0
+
+
+def touch_factor(touch: float) -> float:
+    """1 when the product is clear of the frame edge; 0 when it covers a quarter
+    of the border (a whole side). Reported, and used for seller cut-outs."""
+    return float(np.clip(1.0 - 4.0 * touch, 0.0, 1.0))
+
+
+def _downscale(img: Image.Image, side: int) -> Image.Image:
+    scale = side / max(img.size)
+    if scale >= 1.0:
+        return img
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def _resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if (mask.shape[1], mask.shape[0]) == size:
+        return mask
+    img = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    return np.asarray(img.resize(size, Image.Resampling.BILINEAR)) >= 128
