@@ -5,7 +5,7 @@ import pytest
 from lightbox.scoring.confidence import ComplianceSummary, framing_signal, score_listing
 from lightbox.scoring.thresholds import BUILTIN_VERSION, config_from_item, parse_thresholds
 
-GOOD = {"segmentation": 0.9, "sharpness": 0.9, "exposure": 0.9, "framing": 1.0}
+GOOD = {"segmentation": 0.95, "sharpness": 0.9, "exposure": 0.9, "framing": 1.0}
 PASS = [ComplianceSummary("amazon", True)]
 
 
@@ -70,3 +70,15 @@ def test_given_config_item_when_loaded_then_version_and_unknown_category_fallbac
 def test_given_review_above_auto_when_parsed_then_refused():
     with pytest.raises(ValueError, match="above auto"):
         parse_thresholds({"general": {"auto": 0.5, "review": 0.6}})
+
+
+def test_given_a_weak_cutout_and_perfect_other_signals_when_scored_then_it_is_not_rescued():
+    perfect = {"segmentation": 0.55, "sharpness": 1.0, "exposure": 1.0, "framing": 1.0}
+    score = score_listing(perfect, PASS)
+    assert score.confidence <= 0.55
+    assert any("separated cleanly" in reason for reason in score.reasons)
+
+
+def test_given_a_strong_cutout_when_scored_then_the_other_signals_still_pull_it_down():
+    score = score_listing({**GOOD, "segmentation": 0.99, "exposure": 0.3}, PASS)
+    assert score.confidence < 0.99 - 0.1
