@@ -88,3 +88,61 @@ def test_given_transparent_product_when_measured_then_background_counts_as_white
     metrics = measure_quality(cutout)
 
     assert metrics["mean_luma"] > 150  # not the black of the transparent pixels
+
+
+# --- exposure from the histogram, not the mean ---------------------------------------------
+
+
+def _textured(size: tuple[int, int], level: int, spread: int, seed: int) -> Image.Image:
+    """Cloth-like noise around `level` (the texture a real backdrop has)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    arr = rng.normal(level, spread, (size[1], size[0], 1)).clip(0, 255)
+    return Image.fromarray(np.repeat(arr, 3, axis=2).astype("uint8")).filter(
+        ImageFilter.GaussianBlur(1.5)
+    )
+
+
+def test_given_a_well_exposed_dark_product_on_dark_cloth_when_inspected_then_it_goes_on():
+    photo = _textured((1200, 900), 26, 12, 1)
+    draw = ImageDraw.Draw(photo)
+    draw.ellipse((380, 220, 820, 700), fill=(48, 44, 40))
+    draw.ellipse((450, 280, 600, 420), fill=(110, 106, 100))  # its sheen
+
+    check, _ = inspect_photo(encode(photo, "JPEG"), "dark-on-dark.jpg")
+
+    assert check.ok, check.reasons
+    assert check.metrics["mean_luma"] < 50  # dark on average, yet well exposed
+    assert check.metrics["exposure"] >= limits.EXPOSURE_TARGET
+
+
+def test_given_a_white_product_on_white_when_inspected_then_it_goes_on():
+    photo = _textured((1200, 900), 238, 3, 2)
+    draw = ImageDraw.Draw(photo)
+    draw.ellipse((400, 640, 820, 740), fill=(170, 170, 168))  # contact shadow
+    draw.rounded_rectangle((440, 200, 780, 690), 40, fill=(246, 246, 244), outline=(205, 205, 200))
+
+    check, _ = inspect_photo(encode(photo, "JPEG"), "white-on-white.jpg")
+
+    assert check.ok, check.reasons
+    assert check.metrics["exposure"] >= limits.EXPOSURE_TARGET
+
+
+def test_given_a_flat_grey_frame_when_inspected_then_the_reason_says_it_is_flat():
+    fog = _textured((1200, 900), 128, 2, 3)
+
+    check, _ = inspect_photo(encode(fog, "PNG"), "fog.png")
+
+    assert not check.ok
+    assert any("flat" in reason and "levels" in reason for reason in check.reasons)
+
+
+def test_given_a_product_blown_to_white_when_inspected_then_the_reason_names_the_product():
+    photo = _textured((1200, 900), 120, 8, 4)
+    ImageDraw.Draw(photo).rectangle((300, 200, 900, 700), fill=(255, 255, 255))
+
+    check, _ = inspect_photo(encode(photo, "PNG"), "blown.png")
+
+    assert not check.ok
+    assert any("pure white" in reason for reason in check.reasons)

@@ -16,9 +16,16 @@ rely on them):
 - ``clipped_highlights`` / ``clipped_shadows`` (0..1): fraction of pixels at
   or above ``CLIP_HIGH_LUMA`` / at or below ``CLIP_LOW_LUMA``.
 - ``contrast`` (0..~128): standard deviation of luma.
-- ``exposure`` (0..1): 1 = well exposed; penalises a frame with nothing bright
-  in it (under-exposed), a frame with nothing dark in it (washed out) and a
-  product — not its background — blown out to white or crushed to black.
+- ``shadow_p1`` / ``highlight_p99`` (0..255): the luma below which the
+  darkest 1 % and above which the brightest 1 % of the frame lie.
+- ``dynamic_range`` (0..255): ``highlight_p99 - shadow_p1``.
+- ``product_blown`` / ``product_crushed`` (0..1): share of the *product's*
+  pixels (those that differ from the frame border's backdrop) clipped to
+  white / black.
+- ``exposure`` (0..1): 1 = well exposed, judged from the histogram alone —
+  clipping, dynamic range and whether anything in the frame is lit — never
+  from the mean brightness, so a well-exposed dark product on dark cloth or
+  a white product on white passes (see ``_exposure``).
 """
 
 from __future__ import annotations
@@ -41,6 +48,11 @@ METRIC_KEYS: tuple[str, ...] = (
     "clipped_highlights",
     "clipped_shadows",
     "contrast",
+    "shadow_p1",
+    "highlight_p99",
+    "dynamic_range",
+    "product_blown",
+    "product_crushed",
     "exposure",
 )
 
@@ -53,15 +65,23 @@ _DETAIL_FRACTION = 0.1
 def measure_quality(image: Image.Image) -> dict[str, float]:
     """Quality metrics of an RGB/RGBA working image (see the module docstring)."""
     luma = _metrics_luma(image)
-    return {
+    p1, p99 = (float(v) for v in np.percentile(luma, [1, 99]))
+    subject = _subject_pixels(luma)
+    metrics = {
         "laplacian_var": (lap := _laplacian_var(luma)),
         "sharpness": sharpness_from_laplacian_var(lap),
         "mean_luma": float(luma.mean()),
         "clipped_highlights": float(np.mean(luma >= CLIP_HIGH_LUMA)),
         "clipped_shadows": float(np.mean(luma <= CLIP_LOW_LUMA)),
         "contrast": float(luma.std()),
-        "exposure": _exposure(luma),
+        "shadow_p1": p1,
+        "highlight_p99": p99,
+        "dynamic_range": p99 - p1,
+        "product_blown": float(np.mean(subject >= CLIP_HIGH_LUMA)),
+        "product_crushed": float(np.mean(subject <= CLIP_LOW_LUMA)),
     }
+    metrics["exposure"] = exposure_score(metrics)
+    return metrics
 
 
 def sharpness_from_laplacian_var(value: float) -> float:
@@ -126,27 +146,35 @@ def _laplacian_var(luma: np.ndarray) -> float:
     return float(np.sort(per_tile)[-count:].mean())
 
 
-def _exposure(luma: np.ndarray) -> float:
-    """0..1 exposure score that does not punish a white studio background.
+def exposure_parts(m: dict[str, float]) -> dict[str, float]:
+    """Each way a histogram can be wrong, as 0..1 (1 = fine).
 
-    - Under-exposed: even the brightest 1 % of the frame is dim (a correctly
-      exposed photo has a light background or at least specular highlights),
-      and, more mildly, the median sits far below the mid-grey a camera's
-      metering aims for. A low-key shot (jewellery on black velvet) therefore
-      lands mid-scale — for review — rather than at 0.
-    - Washed out: even the darkest 1 % of the frame is light (no real shadow).
-    - Blown or crushed product: the share of *product* pixels clipped. The
-      background is estimated from the frame's border and excluded, so a pure
-      white (255) sweep — what Amazon asks for — costs nothing.
+    - ``unlit``: even the brightest 1 % of the frame stays near black (a lens
+      cap, a photo taken in the dark). A dark product on dark cloth still has
+      its highlights and the cloth's sheen well above this.
+    - ``washed``: even the darkest 1 % is near white: nothing in the frame has
+      a shadow or a dark edge. A white product on white has its outline and
+      contact shadow below this.
+    - ``flat``: the whole frame spans only a few levels (fog, a grey mush).
+    - ``blown`` / ``crushed``: the share of *product* pixels clipped to white /
+      black. The backdrop (estimated from the frame border) is excluded, so a
+      pure white (255) sweep — what Amazon asks for — costs nothing.
     """
-    p1, median, p99 = np.percentile(luma, [1, 50, 99])
-    under = _smooth(35.0, 190.0, float(p99)) * (0.4 + 0.6 * _smooth(15.0, 90.0, float(median)))
-    washed = 1.0 - _smooth(170.0, 235.0, float(p1))
-    subject = _subject_pixels(luma)
-    blown = float(np.mean(subject >= CLIP_HIGH_LUMA))
-    crushed = float(np.mean(subject <= CLIP_LOW_LUMA))
-    clip_penalty = (1.0 - _smooth(0.1, 0.5, blown)) * (1.0 - _smooth(0.25, 0.75, crushed))
-    return float(np.clip(under * washed * clip_penalty, 0.0, 1.0))
+    return {
+        "unlit": _smooth(18.0, 70.0, m["highlight_p99"]),
+        "washed": 1.0 - _smooth(215.0, 245.0, m["shadow_p1"]),
+        "flat": _smooth(10.0, 40.0, m["dynamic_range"]),
+        "blown": 1.0 - _smooth(0.1, 0.5, m["product_blown"]),
+        "crushed": 1.0 - _smooth(0.25, 0.75, m["product_crushed"]),
+    }
+
+
+def exposure_score(m: dict[str, float]) -> float:
+    """0..1: the product of `exposure_parts` (any one failing is enough)."""
+    score = 1.0
+    for value in exposure_parts(m).values():
+        score *= value
+    return float(np.clip(score, 0.0, 1.0))
 
 
 def _subject_pixels(luma: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ from lightbox.limits import (
     SHARPNESS_SEVERE,
     SHARPNESS_TARGET,
 )
-from lightbox.validation.measures import measure_quality
+from lightbox.validation.measures import exposure_parts, measure_quality
 from lightbox.validation.normalise import decode_working_image, orientation_value
 from lightbox.validation.sniff import ACCEPTED_HUMAN, Sniffed, sniff
 
@@ -235,19 +235,44 @@ def _quality_problems(metrics: dict[str, float]) -> list[str]:
             "product on screen to focus, and retake it."
         )
     if metrics["exposure"] < EXPOSURE_SEVERE:
-        dark = metrics["mean_luma"] < 128
-        what = "too dark" if dark else "washed out (too bright)"
-        fix = (
-            "add light (a window or a lamp on the product) or raise the exposure"
-            if dark
-            else "reduce the light or the exposure so the product shows detail"
-        )
-        problems.append(
-            f"The photo is {what} to use (exposure {metrics['exposure']:.2f}, need ≥ "
-            f"{EXPOSURE_TARGET:.2f}; mean brightness {metrics['mean_luma']:.0f}/255): "
-            f"{fix}, and retake it."
-        )
+        problems.append(_exposure_problem(metrics))
     return problems
+
+
+def _exposure_problem(m: dict[str, float]) -> str:
+    """Name what is wrong with the histogram (the weakest part) and how to fix it."""
+    parts = exposure_parts(m)
+    # An unlit or washed-out frame is also flat and clipped: name the cause.
+    worst = next(
+        (name for name in ("unlit", "washed") if parts[name] < 0.5),
+        min(parts, key=lambda name: parts[name]),
+    )
+    what, fix = {
+        "unlit": (
+            f"too dark: even its brightest parts reach only {m['highlight_p99']:.0f}/255",
+            "add light (a window or a lamp on the product) or raise the exposure",
+        ),
+        "washed": (
+            f"washed out (too bright): even its darkest parts are {m['shadow_p1']:.0f}/255",
+            "reduce the light or the exposure so the product shows its shadows and edges",
+        ),
+        "flat": (
+            f"flat: its brightness spans only {m['dynamic_range']:.0f} of 255 levels",
+            "clean the lens, light the product from one side and avoid haze or glare",
+        ),
+        "blown": (
+            f"over-exposed on the product: {m['product_blown']:.0%} of it is pure white",
+            "reduce the exposure or move the light further away",
+        ),
+        "crushed": (
+            f"under-exposed on the product: {m['product_crushed']:.0%} of it is pure black",
+            "add light on the product or raise the exposure",
+        ),
+    }[worst]
+    return (
+        f"The photo is {what} (exposure {m['exposure']:.2f}, need ≥ {EXPOSURE_TARGET:.2f}): "
+        f"{fix}, and retake it."
+    )
 
 
 # --- header facts --------------------------------------------------------------------
