@@ -258,7 +258,11 @@ def follow(
                     continue
                 item.status = "in_review"
                 item.reason = f"waiting for {task['assignee']} (task {task['task_id']})"
-                item.scores = {"confidence": task.get("confidence", 0.0)}
+                # Every score the Score stage measured, as for a finished photo.
+                item.scores = {
+                    "confidence": task.get("confidence", 0.0),
+                    **task.get("components", {}),
+                }
                 item.remote_outputs = dict(task.get("renders", {}))
             open_items.remove(item)
             on_change(item)
@@ -271,12 +275,29 @@ def download(ctx: StackContext, items: list[Item], out_dir: Path) -> None:
     bucket = ctx.outputs["BucketName"]
     for item in items:
         photo = parse_photo_key(item.key)
+        # Every photo that reached segmentation kept its transparent cut-out
+        # (one quarantined at validation has none).
+        if item.status != "quarantined":
+            _download_cutout(s3, bucket, photo, out_dir, item)
         for marketplace, key in item.remote_outputs.items():
             name = f"{marketplace}{Path(key).suffix}"
             target = out_dir / photo.seller / photo.sku / photo.stem / name
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, key, str(target))
             item.outputs[marketplace] = str(target)
+
+
+def _download_cutout(s3: Any, bucket: str, photo: Any, out_dir: Path, item: Item) -> None:
+    key = photo.output_prefix("cutouts") + ".png"
+    target = out_dir / photo.seller / photo.sku / photo.stem / "cutout.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        s3.download_file(bucket, key, str(target))
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+        return
+    item.outputs["cutout"] = str(target)
 
 
 def write_report(items: list[Item], out_dir: Path) -> Path:

@@ -38,3 +38,22 @@ def test_given_product_metadata_when_copy_is_drafted_then_titles_fit_each_market
     assert "Red ceramic mug" in copy.title
     assert set(copy.per_marketplace_titles) >= {"amazon", "etsy"}
     assert all(len(t) <= 200 for t in copy.per_marketplace_titles.values())
+
+
+def test_given_a_validated_photo_when_segmented_then_its_transparent_cutout_is_kept(driver):
+    state = driver.run_until("validate")
+    working = Image.open(io.BytesIO(driver.fakes.objects.get_bytes(state.validation.working_key)))
+
+    output = analyse.segment(state, driver.deps)
+
+    photo = state.photo
+    stem = photo.key.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    assert output.cutout_key == f"cutouts/{photo.seller}/{photo.sku}/{stem}.png"
+    cutout = Image.open(io.BytesIO(driver.fakes.objects.get_bytes(output.cutout_key)))
+    assert cutout.format == "PNG" and cutout.mode == "RGBA"
+    assert cutout.size == working.size  # full frame, the working image's size
+    mask = Image.open(io.BytesIO(driver.fakes.objects.get_bytes(output.mask_key)))
+    assert cutout.getchannel("A").tobytes() == mask.tobytes()
+    x, y = output.bbox[0] + (output.bbox[2] - output.bbox[0]) // 2, output.bbox[1] + 5
+    assert cutout.getpixel((2, 2))[3] == 0  # the backdrop is transparent
+    assert cutout.convert("RGB").getpixel((x, y)) == working.convert("RGB").getpixel((x, y))

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from lightbox.analysis.attributes import describe_colours
 from lightbox.imaging.codec import decode, encode_png
-from lightbox.imaging.segment import segment_foreground
+from lightbox.imaging.segment import cutout, segment_foreground
+from lightbox.keys import parse_photo_key
 from lightbox.listing.draft import draft_copy
 from lightbox.models.stages import (
     AttributesOutput,
@@ -38,13 +39,24 @@ def segment(state: PipelineState, deps: Deps) -> SegmentOutput:
     result = segment_foreground(working)
     mask_key = f"work/{state.execution.name}/mask.png"
     deps.objects.put_bytes(mask_key, encode_png(result.mask), "image/png")
+    # The transparent cut-out every photo that reaches this stage keeps: full
+    # frame, upright, at the working image's size (docs/architecture.md, "S3
+    # key layout"). The review page links this key.
+    cutout_key = cutout_key_for(state)
+    deps.objects.put_bytes(cutout_key, encode_png(cutout(working, result.mask)), "image/png")
     return SegmentOutput(
         mask_key=mask_key,
+        cutout_key=cutout_key,
         confidence=round(result.confidence, 4),
         coverage=round(result.coverage, 4),
         bbox=list(result.bbox) if result.bbox else None,
         method=result.method,
     )
+
+
+def cutout_key_for(state: PipelineState) -> str:
+    """`cutouts/{seller}/{sku}/{stem}.png`."""
+    return parse_photo_key(state.photo.key).output_prefix("cutouts") + ".png"
 
 
 def attributes(state: PipelineState, deps: Deps) -> AttributesOutput:
