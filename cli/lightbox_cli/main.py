@@ -254,34 +254,6 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-# --- executions ---------------------------------------------------------------------------
-def cmd_executions(args: argparse.Namespace) -> int:
-    ctx = _context(args.env)
-    sfn = ctx.client("stepfunctions")
-    if args.action == "list":
-        page = sfn.list_executions(stateMachineArn=ctx.outputs["StateMachineArn"], maxResults=100)
-        table = Table()
-        for column in ("name", "status", "started"):
-            table.add_column(column)
-        for e in page["executions"]:
-            table.add_row(e["name"], e["status"], str(e["startDate"]))
-        out.print(table)
-        return 0
-    arn = args.execution
-    if not arn.startswith("arn:"):
-        arn = ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + f":{arn}"
-    if args.action == "show":
-        desc = sfn.describe_execution(executionArn=arn)
-        out.print_json(data={k: v for k, v in desc.items() if k != "ResponseMetadata"}, default=str)
-    else:
-        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-        for event in events:
-            detail = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
-            name = f" {detail['name']}" if detail else ""
-            out.print(f"{event['id']:>4} {event['timestamp']} {event['type']}{name}")
-    return 0
-
-
 # --- review -------------------------------------------------------------------------------
 def _review_service(ctx: StackContext) -> ReviewService:
     from lightbox.adapters.aws import TaskTokens
@@ -420,11 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_reprocess)
 
-    ex = sub.add_parser("executions", help="inspect pipeline executions")
-    ex.add_argument("action", choices=["list", "show", "history"])
-    ex.add_argument("execution", nargs="?", default="")
-    ex.add_argument("--env", default="local")
-    ex.set_defaults(func=cmd_executions)
+    from lightbox_cli import executions
+
+    executions.register(sub, _context)
 
     rv = sub.add_parser("review", help="human review tasks")
     rv.add_argument(
