@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from lightbox.extras.asset_set import detail_boxes, product_page_assets
+from lightbox.extras.asset_set import (
+    MIN_DETAIL_GRADIENT,
+    MIN_DETAIL_STD,
+    detail_boxes,
+    detail_crops,
+    product_page_assets,
+    structure,
+)
 from lightbox.extras.generative import ProceduralSceneGenerator
 
 
@@ -52,11 +59,54 @@ def test_given_a_product_when_the_asset_set_is_built_then_every_asset_is_there_a
         _studio(cut), cut, headline="Blue box", price="$9", detail_side=512
     )
 
-    assert list(assets) == ["main", "detail_1", "detail_2", "detail_3", "lifestyle", "poster"]
+    # Two close-ups show something (the checker, the stripes); the third
+    # candidate is plain blue, so it is dropped rather than shipped.
+    assert list(assets) == ["main", "detail_1", "detail_2", "lifestyle", "poster"]
     assert all(img.mode == "RGB" for img in assets.values())
-    assert all(assets[f"detail_{i}"].size == (512, 512) for i in (1, 2, 3))
+    boxes = detail_boxes(cut)
+    for i in (1, 2):
+        side = boxes[i - 1][2] - boxes[i - 1][0]
+        assert assets[f"detail_{i}"].size[0] == assets[f"detail_{i}"].size[1]
+        assert assets[f"detail_{i}"].size[0] <= round(1.5 * side)  # never enlarged > 1.5x
     assert assets["main"].size == (1000, 1000)
     assert assets["poster"].size == (1080, 1350)
+
+
+def _structure_of(image: Image.Image) -> tuple[float, float]:
+    return structure(image.convert("RGBA"))
+
+
+def test_given_a_plain_product_when_close_ups_are_cut_then_none_is_shipped():
+    plain = Image.new("RGBA", (600, 600), (176, 22, 30, 255))
+
+    assert detail_crops(plain) == []
+
+
+def test_given_the_demo_mug_photo_when_close_ups_are_cut_then_each_carries_real_structure(
+    tmp_path,
+):
+    from lightbox.imaging.segment import segment_foreground
+    from lightbox.validation.photo import inspect_photo
+    from lightbox_samples import generate_samples
+
+    spec = next(s for s in generate_samples(tmp_path) if s.sku == "MUG-RED-001")
+    _, photo = inspect_photo(spec.path.read_bytes(), spec.path.name)
+    assert photo is not None
+    mask = segment_foreground(photo).mask
+    full = photo.convert("RGBA")
+    full.putalpha(mask)
+
+    studio = Image.new("RGB", (2000, 2000), "white")
+    assets = product_page_assets(
+        studio, full, headline="Mug", price=None, photo=photo, mask=mask, detail_side=1600
+    )
+
+    details = [img for name, img in assets.items() if name.startswith("detail_")]
+    assert details, "a glossy mug with a handle and highlights has something to show"
+    for image in details:
+        spread, gradient = _structure_of(image)
+        assert spread >= MIN_DETAIL_STD and gradient >= MIN_DETAIL_GRADIENT
+        assert image.width <= 1600
 
 
 def test_given_a_seller_scene_when_the_asset_set_is_built_then_the_lifestyle_shot_uses_it():

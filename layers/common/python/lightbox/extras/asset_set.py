@@ -8,8 +8,11 @@ Close-ups ("details") are the product's most detailed regions: squares with
 the most edge energy (gradient magnitude of the luminance) *inside* the
 product — the silhouette's own outline does not count, or every crop would be
 an edge against the background. They must not overlap, so three crops show
-three different things, and they are upscaled to a square a zoom viewer can
-use. The marketplace-specific sizing is done later by
+three different things. They are cut from the full-resolution working photo
+(not the 2000 px studio image, where a close-up would have to be blown up
+3-6x), enlarged at most `MAX_ENLARGE`, and a crop without real structure (a
+flat patch of the product's colour) is dropped rather than shipped
+(`has_structure`). The marketplace-specific sizing is done later by
 `marketplaces.render.render_for_marketplace`.
 """
 
@@ -44,6 +47,15 @@ WORK_SIDE = 384
 DETAIL_FRACTIONS = (0.42, 0.34, 0.27, 0.2)
 #: Share of a close-up that must be product (not transparent background).
 MIN_INSIDE = 0.75
+#: A close-up is never enlarged more than this: past it a zoom shows mush.
+MAX_ENLARGE = 1.5
+#: A close-up shows structure when, on its product pixels (measured on a copy
+#: at most `STRUCTURE_SIDE` px), the luma spread (std, levels of 255) and the
+#: mean luma gradient (levels per pixel) reach these: a flat patch of glaze
+#: with sensor grain measures ~2 and ~1; a label, a seam or a texture 15+ and 4+.
+MIN_DETAIL_STD = 8.0
+MIN_DETAIL_GRADIENT = 2.5
+STRUCTURE_SIDE = 256
 #: Prompt for the lifestyle backdrop when the seller gave no scene.
 LIFESTYLE_PROMPT = "product on a wooden table in a softly lit room"
 
@@ -57,6 +69,8 @@ def product_page_assets(
     scene: Image.Image | None = None,
     generator: SceneGenerator | None = None,
     detail_side: int = DETAIL_SIDE,
+    photo: Image.Image | None = None,
+    mask: Image.Image | None = None,
 ) -> dict[str, Image.Image]:
     """Return {"main", "detail_1".."detail_3", "lifestyle", "poster"} RGB images.
 
@@ -64,19 +78,56 @@ def product_page_assets(
     cutout: the product's RGBA cut-out (`...cutout`), at canvas scale.
     scene: the seller's own lifestyle photo; else `generator` (default: the
         deterministic procedural backdrop) renders one.
-    Fewer than three details are returned only if the product is too small
-    or too plain to give three distinct close-ups.
+    photo, mask: the full-resolution working photo and its product mask; the
+        close-ups are cut from them (else from `cutout`).
+    Fewer than three details are returned when the product is too small or
+    too plain to give three distinct close-ups with real structure.
     """
     cut = crop_to_alpha(as_rgba(cutout))
+    source = cut
+    if photo is not None and mask is not None:
+        full = as_rgba(photo)
+        full.putalpha(mask.convert("L"))
+        source = crop_to_alpha(full)
     assets: dict[str, Image.Image] = {"main": as_rgb(studio)}
-    for i, box in enumerate(detail_boxes(cut), start=1):
-        assets[f"detail_{i}"] = _detail(cut, box, detail_side)
+    for i, detail in enumerate(detail_crops(source, detail_side), start=1):
+        assets[f"detail_{i}"] = detail
     if scene is None:
         side = max(studio.size)
         scene = (generator or default_generator()).generate_scene(LIFESTYLE_PROMPT, side)
     assets["lifestyle"] = place_in_scene(cut, scene)
     assets["poster"] = ad_poster(studio, headline, price)
     return assets
+
+
+def detail_crops(cutout: Image.Image, side: int = DETAIL_SIDE) -> list[Image.Image]:
+    """The close-ups of an RGBA cut-out: its `detail_boxes` on white, each at
+    most `side` px and enlarged at most `MAX_ENLARGE`, those without real
+    structure dropped."""
+    crops = []
+    for box in detail_boxes(cutout):
+        crop = cutout.crop(box)
+        if has_structure(crop):
+            crops.append(_detail(crop, min(side, round(crop.width * MAX_ENLARGE))))
+    return crops
+
+
+def structure(crop: Image.Image) -> tuple[float, float]:
+    """(luma std, mean luma gradient) over the product pixels of an RGBA crop,
+    in levels of 255, measured on a copy at most `STRUCTURE_SIDE` px."""
+    small = downscale(as_rgba(crop), STRUCTURE_SIDE, Image.Resampling.BOX)
+    y = luma(rgb_array(small)) * 255.0
+    solid = erode(alpha_array(small) >= 0.98, 1)
+    if solid.sum() < 16:
+        return 0.0, 0.0
+    gy, gx = np.gradient(y)
+    return float(y[solid].std()), float(np.hypot(gx, gy)[solid].mean())
+
+
+def has_structure(crop: Image.Image) -> bool:
+    """Does a close-up show something (`MIN_DETAIL_STD`, `MIN_DETAIL_GRADIENT`)?"""
+    spread, gradient = structure(crop)
+    return spread >= MIN_DETAIL_STD and gradient >= MIN_DETAIL_GRADIENT
 
 
 def detail_boxes(cutout: Image.Image, count: int = DETAILS) -> list[tuple[int, int, int, int]]:
@@ -159,15 +210,19 @@ def _integral(arr: np.ndarray) -> np.ndarray:
     return out
 
 
-def _detail(cutout: Image.Image, box: tuple[int, int, int, int], side: int) -> Image.Image:
-    """The box on white, upscaled to `side` square, lightly sharpened.
+def _detail(crop: Image.Image, side: int) -> Image.Image:
+    """The crop on white at `side` square (at most `MAX_ENLARGE` its size),
+    lightly sharpened when enlarged.
 
     Bicubic, not Lanczos, when enlarging: Lanczos rings visibly on the hard
-    edges of labels when a crop is blown up 2-4x.
+    edges of labels.
     """
-    crop = as_rgb(cutout.crop(box))
-    method = Image.Resampling.BICUBIC if side > crop.width else Image.Resampling.LANCZOS
-    big = crop.resize((side, side), method)
+    rgb = as_rgb(crop)
+    if side == rgb.width:
+        return rgb
+    if side < rgb.width:
+        return rgb.resize((side, side), Image.Resampling.LANCZOS)
+    big = rgb.resize((side, side), Image.Resampling.BICUBIC)
     return big.filter(
         ImageFilter.UnsharpMask(radius=max(1.0, side / 1000), percent=40, threshold=2)
     )

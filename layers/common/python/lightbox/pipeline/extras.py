@@ -62,8 +62,7 @@ class _Inputs:
         return self._load(self.request.studio.cutout_key)
 
     def asset(self, name: str) -> Image.Image:
-        photo = self.request.photo
-        key = asset_key(photo.seller, photo.sku, name)
+        key = asset_key(parse_photo_key(self.request.photo.key).folder, name)
         if self.deps.objects.head(key) is None:
             raise ExtraInputError(f"{name} is named in product.json but was not uploaded.")
         check, image = inspect_photo(self.deps.objects.get_bytes(key), name.rsplit("/", 1)[-1])
@@ -135,6 +134,9 @@ def _asset_set(i: _Inputs) -> dict[str, Image.Image]:
         headline=_headline(i, options.headline),
         price=options.price,
         scene=scene,
+        # Close-ups from the full-resolution working photo, not the studio image.
+        photo=i.working,
+        mask=i.mask,
     )
     # Sized per marketplace: the set is for each listing the seller asked for.
     return {
