@@ -34,6 +34,7 @@ MEASURED: tuple[tuple[str, bool], ...] = (
     ("lightbox-stages", True),
     ("lightbox-pipeline", False),
     ("minimal-work", True),
+    ("segment-vs-model", False),
 )
 #: Variants that render from the studio intermediate (the rest from the photo).
 RENDER_VARIANTS = ("lightbox-render", "pyvips", "pillow-idiomatic", "naive-pillow")

@@ -197,6 +197,18 @@ def _stages(results: dict[str, Any]) -> Table:
             str(row.get("memory_mb", "")),
             _s(row.get("billed_s")),
         )
+    model = (results["variants"].get("segment-vs-model") or {}).get(phases_key, {})
+    if model:
+        # The Segment stage against the u2netp model alone, same image, same process.
+        table.add_row(
+            "segment vs u2netp alone",
+            _s(model.get("segment", {}).get("median")),
+            _s(model.get("u2netp-alone", {}).get("median")),
+            _s(model.get("segment-over-model", {}).get("median")),
+            "(stage, model alone, stage − model)",
+            "",
+            "",
+        )
     dt = (results["variants"].get("lightbox-pipeline") or {}).get(total_key, {}).get("median")
     st = (results["variants"].get("lightbox-stages") or {}).get(total_key, {}).get("median")
     table.add_row("[b]total[/b]", _s(dt), _s(st), _s(st - dt) if st and dt else "—", "", "", "")

@@ -276,6 +276,34 @@ def lightbox_pipeline(data: bytes) -> Run:
     return run
 
 
+def segment_vs_model(data: bytes) -> Run:
+    """The Segment stage's domain function against the u2netp model alone.
+
+    Both on the same working image (validation untimed), in the same process
+    and thread settings: ``segment`` is `segment_foreground` (what
+    functions/segment runs: the model on a 640 px copy, its map resized to the
+    photo as the alpha, the classical cross-check and the confidence);
+    ``u2netp-alone`` is the model with rembg's standard pre- and
+    post-processing (`u2net.alpha_mask`: the photo squashed to 320 px, the map
+    resized back). Their difference is what the stage adds to the model.
+    """
+    from lightbox.imaging import u2net
+    from lightbox.imaging.segment import segment_foreground
+    from lightbox.validation.photo import inspect_photo
+
+    run = Run()
+    check, working = inspect_photo(data, INPUT_NAME)
+    if working is None or not check.ok:
+        raise RuntimeError(f"inspect_photo refused the benchmark photo: {check.reasons}")
+    with run.phase("segment"):
+        seg = segment_foreground(working)
+    with run.phase("u2netp-alone"):
+        u2net.alpha_mask(working)
+    run.total("segment-over-model", ("segment",), ("u2netp-alone",))
+    run.info = {"segment_confidence": seg.confidence, "working_size": list(working.size)}
+    return run
+
+
 # ---------------------------------------------------------------- render stage
 
 
@@ -331,9 +359,7 @@ def lightbox_render(data: bytes) -> Run:
             patches.enter_context(_timed(run, module, attr, lambda n=name: f"{current[0]}:{n}"))
         for m in MARKETPLACES:
             current[0] = m
-            request = RenderRequest(
-                marketplace=m, studio=studio, photo=photo, execution=execution
-            )
+            request = RenderRequest(marketplace=m, studio=studio, photo=photo, execution=execution)
             out = stage.render(request, deps)
             run.outputs[m] = objects.objects[out.key]
             run.info.setdefault("compliant", {})[m] = out.compliance.ok
@@ -349,6 +375,7 @@ VARIANTS: dict[str, Variant] = {
     "lightbox-stages": lightbox_stages,
     "lightbox-pipeline": lightbox_pipeline,
     "minimal-work": minimal_work,
+    "segment-vs-model": segment_vs_model,
 }
 #: What each variant reads: the studio intermediate or the 24 MP photo.
 INPUTS: dict[str, str] = {
@@ -359,4 +386,5 @@ INPUTS: dict[str, str] = {
     "lightbox-stages": "photo",
     "lightbox-pipeline": "photo",
     "minimal-work": "photo",
+    "segment-vs-model": "photo",
 }
