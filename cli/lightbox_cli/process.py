@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from lightbox.adapters.dynamodb import DynamoReviewStore
-from lightbox.keys import ASSETS_DIR, PRODUCT_FILE, execution_name, parse_photo_key
+from lightbox.keys import (
+    ASSETS_DIR,
+    PRODUCT_FILE,
+    execution_name,
+    parse_photo_key,
+    refused_character,
+)
 from lightbox_cli.context import StackContext
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 _CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -30,6 +35,11 @@ _CONTENT_TYPES = {
     ".webp": "image/webp",
     ".tif": "image/tiff",
     ".tiff": "image/tiff",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".avif": "image/avif",
 }
 
 
@@ -59,8 +69,12 @@ class ProcessError(RuntimeError):
 
 
 def _segment(name: str) -> str:
-    cleaned = _UNSAFE.sub("-", name).strip(" .-") or "item"
-    return cleaned if cleaned[0].isalnum() else f"x{cleaned}"
+    """A local file or folder name as a key segment: the seller's own name (NFC),
+    with only the characters the key contract refuses (`lightbox.keys.refused_character`)
+    replaced, so `Größe.jpg` or `商品.jpg` reaches S3 as it is."""
+    name = unicodedata.normalize("NFC", name)
+    cleaned = "".join("-" if refused_character(c) else c for c in name).strip()
+    return "item" if cleaned in ("", ".", "..") else cleaned
 
 
 def collect_inputs(paths: Sequence[Path], seller: str | None) -> list[tuple[Path, str]]:
@@ -303,5 +317,7 @@ def _download_cutout(s3: Any, bucket: str, photo: Any, out_dir: Path, item: Item
 def write_report(items: list[Item], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.json"
-    path.write_text(json.dumps({"items": [i.report() for i in items]}, indent=2) + "\n")
+    # Sellers' names (`Größe.jpg`) stay readable in the report.
+    report = json.dumps({"items": [i.report() for i in items]}, indent=2, ensure_ascii=False)
+    path.write_text(report + "\n", encoding="utf-8")
     return path

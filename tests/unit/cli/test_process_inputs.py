@@ -21,9 +21,34 @@ def test_given_seller_sku_folders_when_collected_then_keys_follow_the_upload_con
     pairs = collect_inputs([tmp_path], seller=None)
 
     assert [key for _, key in pairs] == [
-        "incoming/acme/MUG 2/side view.png",
+        "incoming/acme/MUG 2!/side view.png",
         "incoming/acme/MUG-1/front.jpg",
     ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "name with spaces & ünïcode.jpg",
+        "Größe.jpg",
+        "café.jpg",
+        "Men's shoe.jpg",
+        "red, large.jpg",
+        "#2.jpg",
+        "赤いマグカップ.jpg",
+        "产品图片.jpg",
+    ],
+)
+def test_given_sellers_own_file_names_when_collected_then_uploaded_under_those_names(
+    tmp_path, name
+):
+    photo = _touch(tmp_path / "Händler" / "Größe 42" / name)
+    assert collect_inputs([photo], seller=None) == [(photo, f"incoming/Händler/Größe 42/{name}")]
+
+
+def test_given_name_with_control_or_backslash_when_collected_then_only_those_replaced(tmp_path):
+    photo = _touch(tmp_path / "acme" / "SKU" / "a\tb\x07c\\dé.jpg")
+    assert collect_inputs([photo], seller=None) == [(photo, "incoming/acme/SKU/a-b-c-dé.jpg")]
 
 
 def test_given_assets_folder_when_collected_then_assets_are_supporting_files_not_photos(tmp_path):

@@ -51,7 +51,11 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
         "attributes": product.attributes,
         "colours": [c.name for c in state.analysis.attributes.colours],
         "images": {"main": image_key},
-        "source": {"key": state.photo.key, "sha256": state.validation.sha256},
+        "source": {
+            "key": state.photo.key,
+            "file_name": state.photo.filename,
+            "sha256": state.validation.sha256,
+        },
         "confidence": state.score.confidence if state.score else None,
         "config_version": state.config_version,
         "published_at": datetime.now(UTC).isoformat(),
@@ -80,7 +84,7 @@ def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> di
     """Studio extras (and the category's styled image) go next to the listing:
     marketplace-sized assets under that marketplace, the rest under published/studio/."""
     published: dict[str, str] = {}
-    studio_dir = f"published/studio/{photo_key.seller}/{photo_key.sku}/{photo_key.stem}"
+    studio_dir = photo_key.output_prefix("published/studio")
     if state.studio and state.studio.styled_key:
         target = f"{studio_dir}/styled.{state.studio.styled_key.rsplit('.', 1)[-1]}"
         deps.objects.copy(state.studio.styled_key, target)
@@ -90,12 +94,10 @@ def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> di
             name = key.rsplit("/", 1)[-1]
             if "/" in label:
                 marketplace = label.split("/", 1)[0]
-                base = f"published/{marketplace}/{photo_key.seller}/{photo_key.sku}"
-                target = f"{base}/{photo_key.stem}.assets/{name}"
+                base = photo_key.published_base(marketplace)
+                target = f"{base}/{photo_key.safe_stem}.assets/{name}"
             else:
-                target = (
-                    f"published/studio/{photo_key.seller}/{photo_key.sku}/{photo_key.stem}/{name}"
-                )
+                target = f"{studio_dir}/{name}"
             deps.objects.copy(key, target)
             published[label] = target
     return published
@@ -129,14 +131,14 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
     photo_key = _photo_key(state)
     outputs: dict[str, str] = {}
     for rendered in state.renders:
-        base = f"published/{rendered.marketplace}/{photo_key.seller}/{photo_key.sku}"
-        image_key = f"{base}/{photo_key.stem}.{rendered.key.rsplit('.', 1)[-1]}"
+        base = photo_key.published_base(rendered.marketplace)
+        image_key = f"{base}/{photo_key.safe_stem}.{rendered.key.rsplit('.', 1)[-1]}"
         deps.objects.copy(rendered.key, image_key)
         listing = _listing_document(state, rendered.marketplace, image_key)
-        deps.objects.put_json(f"{base}/{photo_key.stem}.listing.json", listing)
+        deps.objects.put_json(f"{base}/{photo_key.safe_stem}.listing.json", listing)
         feed = build_feed(rendered.marketplace, _facts(listing, deps.objects.bucket))
         deps.objects.put_bytes(
-            f"{base}/{photo_key.stem}{feed.filename_suffix}", feed.body, feed.content_type
+            f"{base}/{photo_key.safe_stem}{feed.filename_suffix}", feed.body, feed.content_type
         )
         outputs[rendered.marketplace] = image_key
     outputs |= _publish_extras(state, photo_key, deps)
@@ -185,6 +187,7 @@ def reject(state: PipelineState, deps: Deps) -> Outcome:
         report_key,
         {
             "key": state.photo.key,
+            "file_name": state.photo.filename,
             "status": "rejected",
             "reasons": reasons,
             "next_step": "Retake the photo addressing the reasons above and upload it again.",
@@ -216,11 +219,13 @@ def _quarantine_copy(state: PipelineState, deps: Deps, reasons: list[str], stage
     photo_key = _photo_key(state)
     prefix = photo_key.output_prefix("quarantine")
     if deps.objects.head(state.photo.key) is not None:
-        deps.objects.copy(state.photo.key, f"{prefix}/{photo_key.filename}", state.photo.version_id)
+        original = f"{prefix}/{photo_key.safe_filename}"
+        deps.objects.copy(state.photo.key, original, state.photo.version_id)
     deps.objects.put_json(
         f"{prefix}/reason.json",
         {
             "key": state.photo.key,
+            "file_name": state.photo.filename,
             "stage": stage,
             "reasons": reasons,
             "execution": state.execution.id,

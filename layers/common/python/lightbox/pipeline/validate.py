@@ -90,9 +90,8 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
             f"The file is {info.size / 2**20:.1f} MiB; the limit is "
             f"{MAX_UPLOAD_BYTES / 2**20:.0f} MiB. Export it at a lower resolution or quality."
         )
-    product, source, problem = _load_product(
-        deps, f"incoming/{photo.seller}/{photo.sku}/product.json"
-    )
+    # The SKU's folder as uploaded (photo.seller and .sku are NFC-normalised).
+    product, source, problem = _load_product(deps, f"{photo.key.rsplit('/', 1)[0]}/product.json")
     if product is not None:
         product = _with_category_defaults(product)
     if product is None:
