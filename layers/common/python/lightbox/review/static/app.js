@@ -283,7 +283,10 @@ function onKey(event) {
   const actions = {
     j: () => select(Math.min(state.index + 1, state.tasks.length - 1)),
     k: () => select(Math.max(state.index - 1, 0)),
-    a: () => { if (!$("#approve").disabled) decide({ decision: "approve" }); },
+    a: () => {
+      if (!$("#approve").disabled) decide({ decision: "approve" });
+      else if (state.detail && !state.detail.approvable) say("Approve cannot publish this listing: see why above; reject or correct it.", "error");
+    },
     r: openReject,
     c: openCorrect,
   };
