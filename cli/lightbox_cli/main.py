@@ -48,13 +48,43 @@ def _emulator() -> Emulator:
     return Emulator()
 
 
+#: Set from `--aws` before a command runs: talk to the AWS account, not the emulator.
+_TARGET = {"aws": False}
+
+
 def _context(env: str) -> StackContext:
-    if env != "local":
+    """The stack of environment `env`: on the emulator unless `--aws` was given."""
+    if _TARGET["aws"]:
         return StackContext(env)
     status = _emulator().status()
     if not status.running:
         raise StackNotFoundError("the emulator is not running: `lightbox emulator start`")
-    return StackContext("local", status.endpoint)
+    return StackContext(env, status.endpoint)
+
+
+def _env_name(value: str) -> str:
+    from lightbox_infra.deploy import ENV_NAME
+
+    if not ENV_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: 2-21 lower-case letters, digits or '-', starting with a letter"
+        )
+    return value
+
+
+def _with_environment_flags(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Every command that takes `--env` validates the name and takes `--aws` too."""
+    for command in sub.choices.values():
+        env = next((a for a in command._actions if a.dest == "env"), None)
+        if env is None:
+            continue
+        env.type = _env_name
+        env.help = "environment name (default local); any number coexist on the emulator"
+        command.add_argument(
+            "--aws",
+            action="store_true",
+            help="the environment's stack in the AWS account (credentials from the environment)",
+        )
 
 
 # --- emulator -----------------------------------------------------------------------------
@@ -79,17 +109,17 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 # --- stack --------------------------------------------------------------------------------
-def _deploy_local() -> StackContext:
+def _deploy_local(env: str = "local") -> StackContext:
     from lightbox_infra.deploy import deploy_local
 
     status = _emulator().start()
-    with console.status("building and deploying template.yaml to the emulator…"):
-        info = deploy_local(status.endpoint)
+    with console.status(f"building and deploying template.yaml to the emulator as {env}…"):
+        info = deploy_local(status.endpoint, env=env)
     console.print(
         f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
         f"layers {info.package_seconds:.1f}s, deploy {info.deploy_seconds:.1f}s"
     )
-    ctx = StackContext("local", status.endpoint)
+    ctx = StackContext(env, status.endpoint)
     _seed_thresholds(ctx)
     return ctx
 
@@ -105,23 +135,29 @@ def _seed_thresholds(ctx: StackContext) -> None:
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
-    from lightbox_infra.deploy import delete_local, deploy_aws
+    from lightbox_infra.deploy import AWS_ENVIRONMENTS, delete_local, deploy_aws
 
     if args.action == "deploy":
-        if args.env == "local":
-            _deploy_local()
+        if not args.aws:
+            _deploy_local(args.env)
+        elif args.env not in AWS_ENVIRONMENTS:
+            console.print(
+                f"refusing: samconfig.toml configures {', '.join(AWS_ENVIRONMENTS)} for AWS; "
+                "add a section for another environment first"
+            )
+            return 2
         else:
             deploy_aws(args.env)
             _seed_thresholds(StackContext(args.env))
     elif args.action == "delete":
-        if args.env != "local":
+        if args.aws:
             console.print(
                 "refusing: delete AWS stacks with `sam delete --config-env ENV` "
                 "after exporting the audit table"
             )
             return 2
-        delete_local(_context("local").endpoint or "")
-        console.print("stack lightbox-local deleted")
+        delete_local(_context(args.env).endpoint or "", args.env)
+        console.print(f"stack lightbox-{args.env} deleted; other environments are untouched")
     else:
         out.print_json(data=_context(args.env).outputs)
     return 0
@@ -365,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stack = sub.add_parser("stack", help="deploy/delete the stack for an environment")
     stack.add_argument("action", choices=["deploy", "delete", "outputs"])
-    stack.add_argument("--env", default="local", choices=["local", "dev", "staging", "prod"])
+    stack.add_argument("--env", default="local")
     stack.set_defaults(func=cmd_stack)
 
     proc = sub.add_parser("process", help="upload photos and collect the results")
@@ -423,12 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     from lightbox_cli import learning
 
     learning.register(sub, _context)
+    _with_environment_flags(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _TARGET["aws"] = bool(getattr(args, "aws", False))
     if args.command == "review" and args.action in ("approve", "reject") and not args.task:
         parser.error("name the task: lightbox review approve|reject TASK --reviewer NAME")
     if args.command == "review" and args.action == "token" and not args.reviewer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,12 @@ from lightbox_infra import layer_cache
 from lightbox_infra.paths import repo_root, state_dir
 
 LOCAL_REGION = "us-east-1"
-ENVIRONMENTS = ("local", "dev", "staging", "prod")
+#: samconfig.toml's AWS environments; on the emulator any name matching ENV_NAME works.
+AWS_ENVIRONMENTS = ("dev", "staging", "prod")
+#: An environment name: part of every resource name (bucket names are lower case).
+ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+#: Where every emulator stack's layers are uploaded once (shared: same content, same key).
+ARTIFACTS_BUCKET = "lightbox-local-artifacts"
 # Short review timeouts locally so a demo reviewer sees a task escalate (10 min) and,
 # with two levels, rejected (20 min) while the emulator still runs.
 LOCAL_PARAMETERS = {
@@ -176,29 +182,45 @@ def build_unless_current(env_vars: dict[str, str], log: Path) -> float:
     return time.monotonic() - started
 
 
-def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> StackInfo:
-    """Build, then deploy the template as stack `lightbox-local` on the emulator."""
+def check_env_name(env: str) -> str:
+    if not ENV_NAME.fullmatch(env):
+        raise DeployError(
+            f"environment {env!r}: use 2-21 lower-case letters, digits or '-', "
+            "starting with a letter"
+        )
+    return env
+
+
+def deploy_local(
+    endpoint: str, parameters: dict[str, str] | None = None, env: str = "local"
+) -> StackInfo:
+    """Build, then deploy the template as stack `lightbox-{env}` on the emulator.
+
+    Environments coexist: each stack has its own bucket, tables, layers, state
+    machine and review API, all named after the environment.
+    """
+    check_env_name(env)
 
     aws_env = local_aws_env(endpoint)
     env_vars = _sam_env(aws_env)
     log = state_dir() / "deploy.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     build_seconds = build_unless_current(env_vars, log)
-    artifacts = "lightbox-local-artifacts"
+    artifacts = ARTIFACTS_BUCKET
     s3 = local_client("s3", endpoint)
     try:
         s3.head_bucket(Bucket=artifacts)
     except s3.exceptions.ClientError:
         s3.create_bucket(Bucket=artifacts)
-    params = {**LOCAL_PARAMETERS, **(parameters or {})}
+    params = {**LOCAL_PARAMETERS, "Environment": env, **(parameters or {})}
     check_parameters(params)
     root = repo_root()
     started = time.monotonic()
     template_file = local_template(root / ".aws-sam" / "build" / "template.yaml", s3, artifacts)
     package_seconds = time.monotonic() - started
     cfn = local_client("cloudformation", endpoint)
-    if _clear_failed_create(cfn, stack_name("local")):
-        _drop_retained_local_resources(endpoint)
+    if _clear_failed_create(cfn, stack_name(env)):
+        _drop_retained_local_resources(endpoint, env)
     deploy_seconds = _run(
         [
             _sam(),
@@ -206,7 +228,7 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
             "--template-file",
             str(template_file),
             "--stack-name",
-            stack_name("local"),
+            stack_name(env),
             "--s3-bucket",
             artifacts,
             "--capabilities",
@@ -222,10 +244,8 @@ def deploy_local(endpoint: str, parameters: dict[str, str] | None = None) -> Sta
         log,
     )
     cfn = local_client("cloudformation", endpoint)
-    outputs = stack_outputs(cfn, stack_name("local"))
-    return StackInfo(
-        "local", stack_name("local"), outputs, build_seconds, deploy_seconds, package_seconds
-    )
+    outputs = stack_outputs(cfn, stack_name(env))
+    return StackInfo(env, stack_name(env), outputs, build_seconds, deploy_seconds, package_seconds)
 
 
 #: Layer zips kept in the cache: the current three plus a few earlier versions.
@@ -270,18 +290,19 @@ def check_parameters(params: dict[str, str]) -> None:
         )
 
 
-def _drop_retained_local_resources(endpoint: str) -> None:
+def _drop_retained_local_resources(endpoint: str, env: str) -> None:
     """The audit table and bucket are DeletionPolicy: Retain (audit data must outlive a
     stack). On the throwaway local emulator a rolled-back create leaves them behind
     and blocks the next create, so they go too — never for an AWS environment."""
 
+    prefix = f"lightbox-{env}-"
     ddb = local_client("dynamodb", endpoint)
     for table in ddb.list_tables()["TableNames"]:
-        if table.startswith("lightbox-local-"):
+        if _owned_by(table, prefix):
             ddb.delete_table(TableName=table)
     s3 = local_client("s3", endpoint, kind="resource")
     for bucket in s3.buckets.all():
-        if bucket.name.startswith("lightbox-local-") and bucket.name != "lightbox-local-artifacts":
+        if _owned_by(bucket.name, prefix) and bucket.name != ARTIFACTS_BUCKET:
             bucket.object_versions.delete()
             bucket.delete()
 
@@ -329,11 +350,26 @@ def stack_outputs(cfn, name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def delete_local(endpoint: str) -> None:
+def _owned_by(name: str, prefix: str) -> bool:
+    """`name` is one of this environment's resources: `lightbox-dev-audit` belongs to
+    dev, but `lightbox-dev-eu-audit` belongs to `dev-eu`, not to dev."""
+    if not name.startswith(prefix):
+        return False
+    rest = name[len(prefix) :]
+    return rest in _RESOURCE_SUFFIXES or rest.split("-")[0].isdigit()
 
+
+#: What follows `lightbox-{env}-` in the names of retained resources (tables; buckets
+#: go on with the account id, which is all digits).
+_RESOURCE_SUFFIXES = ("audit", "content-index", "config", "review", "artifacts")
+
+
+def delete_local(endpoint: str, env: str = "local") -> None:
+    """Delete one environment's stack on the emulator (others stay)."""
+    check_env_name(env)
     cfn = local_client("cloudformation", endpoint)
-    cfn.delete_stack(StackName=stack_name("local"))
-    _wait_gone(cfn, stack_name("local"))
+    cfn.delete_stack(StackName=stack_name(env))
+    _wait_gone(cfn, stack_name(env))
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
