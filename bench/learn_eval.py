@@ -60,6 +60,7 @@ Target: review rate down ≥ 30% at auto-publish precision ≥ 98%.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -81,6 +82,7 @@ from lightbox.scoring.confidence import ComplianceSummary, score_listing  # noqa
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS  # noqa: E402
 
 SEGMENTATION_RESULTS = REPO / "out" / "eval-segmentation" / "results.json"
+SCORER = REPO / "layers" / "common" / "python" / "lightbox" / "scoring" / "confidence.py"
 CATEGORY_MIX = {
     "general": 0.20,
     "electronics": 0.15,
@@ -461,6 +463,11 @@ def main(argv: list[str] | None = None) -> int:
         args,
     )
     primary = next(iter(scenarios.values()))
+    inputs = {
+        str(path.relative_to(REPO)): hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        for path in (SEGMENTATION_RESULTS, SCORER)
+        if path.exists()
+    }
     results = {
         **{
             k: primary[k]
@@ -477,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         },
         "primary_scenario": next(iter(scenarios)),
+        "inputs_sha256": inputs,  # the figures move when the scorer or the eval set does
         "scenarios": scenarios,
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -42,6 +42,9 @@ LOCAL_PARAMETERS = {
     "TaskStageConcurrency": "1",
     # A reprocess run plans and starts as many items at once as the plan function may run.
     "ReprocessMaxConcurrency": "2",
+    # No random spot checks locally: a demo or e2e photo takes the route its scores give.
+    # A config version with `spot_check_rate` turns them on (tests/e2e/test_learning_loop.py).
+    "SpotCheckRate": "0",
 }
 
 

@@ -17,6 +17,7 @@ from lightbox.models.stages import (
 )
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
+from lightbox.scoring.thresholds import config_from_item
 
 
 def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
@@ -26,10 +27,18 @@ def enhance(state: PipelineState, deps: Deps) -> StudioOutput:
     mask = decode(deps.objects.get_bytes(state.analysis.segment.mask_key))
     category = state.validation.product.category
     preset = get_preset(category)
-    # A reviewer's pixel corrections (ReEnhancePhoto, after a "correct" decision).
+    # The category's render defaults learned from repeated corrections (the config
+    # version's `defaults`), then a reviewer's pixel corrections (ReEnhancePhoto, after
+    # a "correct" decision) on top of the render the reviewer saw.
+    learned = config_from_item(state.config).defaults.get(category, {})
     fixes = pixel_corrections(state.review.corrections if state.review else None)
-    mask = corrected_mask(mask, fixes.get("cutout"))
-    fill = corrected_fill(preset.look.framing.fill, fixes.get("crop_margin")) if fixes else None
+    steps = round(learned.get("cutout", 0)) + {"too_tight": 1, "too_loose": -1}.get(
+        fixes.get("cutout", ""), 0
+    )
+    for _ in range(abs(steps)):
+        mask = corrected_mask(mask, "too_tight" if steps > 0 else "too_loose")
+    margin = learned.get("crop_margin", 0.0) + float(fixes.get("crop_margin") or 0.0)
+    fill = corrected_fill(preset.look.framing.fill, margin) if margin else None
     result = compose_studio(working, mask, look=preset.look, fill=fill)
     prefix = f"work/{state.execution.name}"
     data, content_type, extension = encode_intermediate(result.image)
