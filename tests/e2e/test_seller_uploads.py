@@ -1,0 +1,60 @@
+"""Uploads as a seller's own tools make them, with a plain S3 client, on the deployed stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoConfigStore
+from lightbox.audit.trail import verify_chain
+from lightbox.keys import execution_name, parse_photo_key
+from support.images import good_jpeg
+
+pytestmark = pytest.mark.e2e
+
+FOLDER = "incoming/Händler/Größe 42"
+
+
+def _set_thresholds(stack, version: str, auto: float, review: float) -> None:
+    store = DynamoConfigStore(stack.ctx.outputs["ConfigTableName"], stack.ctx.resource("dynamodb"))
+    store.publish(version, json.dumps({"general": {"auto": auto, "review": review}}), "e2e")
+
+
+def _put(stack, key: str, data: bytes) -> list[str]:
+    put = stack.ctx.client("s3").put_object(Bucket=stack.bucket, Key=key, Body=data)
+    return [
+        execution_name(stack.bucket, key, v)
+        for v in (put.get("VersionId"), put["ETag"].strip('"'))
+        if v
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "seed"), [("name with spaces & ünïcode.jpg", 21), ("赤いマグカップ.jpg", 22)]
+)
+def test_given_sellers_own_file_name_when_uploaded_with_plain_s3_client_then_published(
+    deployed_stack, name, seed
+):
+    _set_thresholds(deployed_stack, f"v-e2e-names-{seed}", auto=0.2, review=0.1)
+    key = f"{FOLDER}/{name}"
+
+    desc = deployed_stack.wait_for_execution(_put(deployed_stack, key, good_jpeg(seed=seed)))
+
+    assert desc["status"] == "SUCCEEDED", desc
+    out = deployed_stack.output(desc)
+    assert out["status"] == "published", out
+    photo = parse_photo_key(key)
+    assert out["outputs"]["amazon"] == f"{photo.published_base('amazon')}/{photo.safe_stem}.jpg"
+    s3 = deployed_stack.ctx.client("s3")
+    listing = json.loads(
+        s3.get_object(
+            Bucket=deployed_stack.bucket,
+            Key=out["outputs"]["amazon"].removesuffix(".jpg") + ".listing.json",
+        )["Body"].read()
+    )
+    assert listing["source"]["file_name"] == name and listing["sku"] == "Größe 42"
+    store = DynamoAuditStore(
+        deployed_stack.ctx.outputs["AuditTableName"], deployed_stack.ctx.resource("dynamodb")
+    )
+    assert verify_chain(store.records(f"pipeline#{desc['name']}")).ok
