@@ -154,6 +154,10 @@ def _summary(task: Mapping[str, Any]) -> TaskSummary:
 
 
 def _cutout_key(task: Mapping[str, Any]) -> str | None:
+    """The task's cut-out key; tasks opened before it was recorded get the same key from
+    the photo's key (PhotoKey.output_prefix("cutouts") + ".png", as the segment stage)."""
+    if task.get("cutout_key"):
+        return str(task["cutout_key"])
     try:
         return parse_photo_key(task.get("key", "")).output_prefix("cutouts") + ".png"
     except ValueError:

@@ -104,6 +104,8 @@ class ReviewService:
             "spot_check": bool(score.spot_check) if score else False,
             "renders": {r.marketplace: r.key for r in state.renders or []},
             "studio_key": state.studio.studio_key if state.studio else "",
+            # The transparent cut-out the segment stage keeps (cutouts/{seller}/{sku}/{stem}.png).
+            "cutout_key": (state.analysis.segment.cutout_key or "") if state.analysis else "",
             # What the review page and API show beside the images (not in the GSI).
             "version_id": state.photo.version_id or "",
             "components": dict(score.components) if score else {},
