@@ -12,7 +12,9 @@ from lightbox_infra.deploy import local_client, stack_name, stack_outputs
 
 # The services the CLI calls. boto3's stubs type client()/resource() per
 # service name, so the name is one of these literals rather than any str.
-ClientService = Literal["cloudformation", "lambda", "s3", "secretsmanager", "stepfunctions"]
+ClientService = Literal[
+    "cloudformation", "cloudwatch", "kms", "lambda", "s3", "secretsmanager", "sqs", "stepfunctions"
+]
 ResourceService = Literal["dynamodb", "s3"]
 
 

@@ -428,9 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_reprocess)
 
-    from lightbox_cli import executions
+    from lightbox_cli import audit, executions
 
     executions.register(sub, _context)
+    audit.register(sub, _context)
 
     rv = sub.add_parser("review", help="human review tasks")
     rv.add_argument(

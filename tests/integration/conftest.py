@@ -160,6 +160,12 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
         name = resolve(res["Properties"]["TableName"])
         _create_table(ddb_client, name, res["Properties"])
         resolve.refs[logical] = tables[logical] = name
+    kms = boto3.client("kms", region_name=REGION)
+    for logical, res in resources_of_type(template, "AWS::KMS::Key").items():
+        spec = {k: res["Properties"][k] for k in ("KeySpec", "KeyUsage") if k in res["Properties"]}
+        key = kms.create_key(**spec)["KeyMetadata"]
+        resolve.refs[logical] = key["KeyId"]
+        resolve.attrs[(logical, "Arn")] = key["Arn"]
     topic = sns.create_topic(
         Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"])
     )
@@ -227,10 +233,11 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
 
 def _reset_caches() -> None:
     from lightbox.pipeline.deps import deps
-    from lightbox.settings import settings
+    from lightbox.settings import seal_settings, settings
 
     deps.cache_clear()
     settings.cache_clear()
+    seal_settings.cache_clear()
 
 
 @pytest.fixture

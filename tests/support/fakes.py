@@ -9,13 +9,15 @@ AWS for a reason the port states.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lightbox.audit.trail import AuditConflictError, AuditTrail
+from lightbox.audit.trail import HEAD_SK, RECORD_PREFIX, AuditConflictError, AuditTrail
 from lightbox.pipeline.deps import Deps
 from lightbox.ports import ObjectInfo
 from lightbox.review.service import ReviewService, TokenExpiredError
@@ -71,26 +73,74 @@ class InMemoryObjects:
 
 @dataclass
 class InMemoryAuditStore:
-    """`AuditStore`: put_new refuses an existing (pk, sk), like the conditional put."""
+    """`AuditStore`: a record and its chain's head move together, only if the record is
+    new and the head is still the one the writer read (like the conditional transaction)."""
 
     items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
-    def last(self, pk: str) -> Mapping[str, Any] | None:
-        found = self.records(pk)
-        return found[-1] if found else None
+    def head(self, pk: str) -> Mapping[str, Any] | None:
+        found = self.items.get((pk, HEAD_SK))
+        return dict(found) if found else None
 
-    def put_new(self, item: Mapping[str, Any]) -> None:
-        key = (str(item["pk"]), str(item["sk"]))
-        if key in self.items:
-            raise AuditConflictError(f"{key} exists")
-        self.items[key] = dict(item)
+    def append(self, item: Mapping[str, Any], head: Mapping[str, Any] | None) -> None:
+        pk, sk = str(item["pk"]), str(item["sk"])
+        current = self.items.get((pk, HEAD_SK))
+        moved = (current is None) != (head is None) or (
+            current is not None
+            and head is not None
+            and (current["seq"], current["hash"]) != (head["seq"], head["hash"])
+        )
+        if (pk, sk) in self.items or moved:
+            raise AuditConflictError(f"{(pk, sk)} exists or the head moved")
+        self.items[(pk, sk)] = dict(item)
+        self.items[(pk, HEAD_SK)] = {
+            "pk": pk,
+            "sk": HEAD_SK,
+            "seq": item["seq"],
+            "hash": item["hash"],
+        }
 
     def records(self, pk: str) -> list[Mapping[str, Any]]:
-        return [item for (p, _sk), item in sorted(self.items.items()) if p == pk]
+        return [
+            item
+            for (p, sk), item in sorted(self.items.items())
+            if p == pk and sk.startswith(RECORD_PREFIX)
+        ]
 
     def decisions(self, pk: str) -> list[tuple[str, str]]:
         """(stage, decision) of a chain's records, in order."""
         return [(str(r["stage"]), str(r["decision"])) for r in self.records(pk)]
+
+
+@dataclass
+class InMemoryAuditSeals:
+    """`AuditSeals`: one seal per chain, replaced only by one of a longer chain."""
+
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, pk: str) -> Mapping[str, Any] | None:
+        found = self.items.get(pk)
+        return dict(found) if found else None
+
+    def put(self, item: Mapping[str, Any]) -> bool:
+        current = self.items.get(str(item["pk"]))
+        if current is not None and int(current["seq"]) >= int(item["seq"]):
+            return False
+        self.items[str(item["pk"])] = dict(item)
+        return True
+
+
+@dataclass
+class HmacSigner:
+    """`MacSigner` with a local key (KMS GenerateMac/VerifyMac in the stack)."""
+
+    key: bytes = b"seal-key"
+
+    def sign(self, message: bytes) -> str:
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def verify(self, message: bytes, mac: str) -> bool:
+        return hmac.compare_digest(self.sign(message), mac)
 
 
 @dataclass

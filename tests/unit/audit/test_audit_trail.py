@@ -61,7 +61,7 @@ def test_given_rehashed_forgery_when_verified_then_broken_link_detected():
 
 def test_given_store_conflict_when_appending_then_retries_and_gives_up_clearly():
     class AlwaysConflict(InMemoryAuditStore):
-        def put_new(self, item):
+        def append(self, item, head):
             raise AuditConflictError("race")
 
     trail = AuditTrail(AlwaysConflict())
@@ -75,3 +75,40 @@ def test_given_entry_without_actor_when_appended_then_agent_actor_names_function
     store = InMemoryAuditStore()
     item = AuditTrail(store).append("pipeline#y", AuditEntry(stage="score", decision="scored"))
     assert item["actor"] == "agent:lightbox-dev-score@7"
+
+
+def test_given_two_writers_of_the_same_seq_when_appending_then_the_second_conflicts_and_retries():
+    store = InMemoryAuditStore()
+    first = AuditTrail(store, clock=_clock())
+    first.append("pipeline#x", AuditEntry(stage="validate", decision="accepted"))
+
+    class Interleaved(InMemoryAuditStore):
+        """Another writer appends between this writer's read of the head and its write."""
+
+        raced = False
+
+        def append(self, item, head):
+            if not self.raced:
+                self.raced = True
+                first.append("pipeline#x", AuditEntry(stage="score", decision="scored"))
+            store.append(item, head)
+
+        def head(self, pk):
+            return store.head(pk)
+
+    AuditTrail(Interleaved(), clock=_clock()).append(
+        "pipeline#x", AuditEntry(stage="review", decision="approved")
+    )
+    records = sorted(store.records("pipeline#x"), key=lambda r: r["seq"])
+    assert [r["decision"] for r in records] == ["accepted", "scored", "approved"]
+    assert verify_chain(records).ok
+
+
+def test_given_a_record_when_appended_then_its_sort_key_is_the_sequence_number_only():
+    store = _trail_with_three_records()
+    assert [r["sk"] for r in store.records("pipeline#x")] == [
+        "rec#000001",
+        "rec#000002",
+        "rec#000003",
+    ]
+    assert store.head("pipeline#x")["seq"] == 3

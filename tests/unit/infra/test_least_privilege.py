@@ -195,3 +195,16 @@ def test_given_the_template_when_read_then_the_refusal_rules_catch_a_crud_policy
     }
     (statement,) = _statements(wildcard)
     assert "*" in statement["Action"]
+
+
+def test_given_the_template_when_read_then_only_the_sealer_writes_seals_or_signs_them() -> None:
+    for name, function in _functions().items():
+        for statement in _statements(function):
+            actions = set(_as_list(statement["Action"]))
+            resources = _resources(statement)
+            if "AuditSealTable.Arn" in resources and actions & DYNAMODB_WRITES:
+                assert name == "AuditSealFunction", f"{name} writes audit seals"
+                assert actions & DYNAMODB_WRITES == {"dynamodb:PutItem"}, actions
+            if "kms:GenerateMac" in actions:
+                assert name == "AuditSealFunction", f"{name} can sign audit seals"
+                assert resources == ["AuditSealKey.Arn"], resources

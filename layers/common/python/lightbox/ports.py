@@ -55,13 +55,18 @@ class Objects(Protocol):
 class AuditStore(Protocol):
     """Append-only records, one hash chain per partition key (`lightbox.audit`)."""
 
-    def last(self, pk: str) -> Mapping[str, Any] | None: ...
-
-    def put_new(self, item: Mapping[str, Any]) -> None:
-        """Write an item that must not exist yet; raise AuditConflictError if it does."""
+    def head(self, pk: str) -> Mapping[str, Any] | None:
+        """The chain's head item (`seq`, `hash` of its last record), None for a new chain."""
         ...
 
-    def records(self, pk: str) -> list[Mapping[str, Any]]: ...
+    def append(self, item: Mapping[str, Any], head: Mapping[str, Any] | None) -> None:
+        """Write record `item` and move the head to it, atomically and only if the record
+        is new and the head is still `head`; raise AuditConflictError otherwise."""
+        ...
+
+    def records(self, pk: str) -> list[Mapping[str, Any]]:
+        """The chain's records (not its head), in any order."""
+        ...
 
 
 class ContentIndex(Protocol):

@@ -62,6 +62,14 @@ class IntakeSettings(_FromEnvironment):
     state_machine_arn: Arn = Field(alias="STATE_MACHINE_ARN")
 
 
+class SealSettings(_FromEnvironment):
+    """The audit sealer: the chains it reads, where seals go, the key that signs them."""
+
+    audit_table: Name = Field(alias="AUDIT_TABLE")
+    seal_table: Name = Field(alias="AUDIT_SEAL_TABLE")
+    seal_key_id: Name = Field(alias="AUDIT_SEAL_KEY_ID")
+
+
 @cache
 def settings() -> Settings:
     return Settings.from_environment()
@@ -70,3 +78,8 @@ def settings() -> Settings:
 @cache
 def intake_settings() -> IntakeSettings:
     return IntakeSettings.from_environment()
+
+
+@cache
+def seal_settings() -> SealSettings:
+    return SealSettings.from_environment()

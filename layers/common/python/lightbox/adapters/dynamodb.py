@@ -10,7 +10,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
-from lightbox.audit.trail import AuditConflictError
+from lightbox.audit.trail import HEAD_SK, RECORD_PREFIX, AuditConflictError
 
 
 def _plain(value: Any) -> Any:
@@ -43,36 +43,51 @@ def _is_conditional_failure(exc: ClientError) -> bool:
 
 
 class DynamoAuditStore:
-    """Audit chain storage. Only PutItem (conditional), Query and GetItem are used."""
+    """Audit chain storage. Reads with GetItem and Query; writes only with conditional
+    PutItem (a record and its chain's head in one transaction), never Update or Delete."""
 
     def __init__(self, table_name: str, resource: Any | None = None) -> None:
         self._table = _table(table_name, resource)
+        self._name = table_name
 
-    def last(self, pk: str) -> Mapping[str, Any] | None:
-        page = self._table.query(
-            KeyConditionExpression=Key("pk").eq(pk),
-            ScanIndexForward=False,
-            Limit=1,
-            ConsistentRead=True,
-        )
-        items = page.get("Items", [])
-        return _plain(items[0]) if items else None
+    def head(self, pk: str) -> Mapping[str, Any] | None:
+        found = self._table.get_item(Key={"pk": pk, "sk": HEAD_SK}, ConsistentRead=True)
+        return _plain(found["Item"]) if "Item" in found else None
 
-    def put_new(self, item: Mapping[str, Any]) -> None:
+    def append(self, item: Mapping[str, Any], head: Mapping[str, Any] | None) -> None:
+        """The record if it is new, and the head moved from `head` to it: both or neither."""
+        new_head = {"pk": item["pk"], "sk": HEAD_SK, "seq": item["seq"], "hash": item["hash"]}
+        if head is None:
+            head_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            head_condition = {
+                "ConditionExpression": "#seq = :seq AND #hash = :hash",
+                "ExpressionAttributeNames": {"#seq": "seq", "#hash": "hash"},
+                "ExpressionAttributeValues": {":seq": _dynamo(head["seq"]), ":hash": head["hash"]},
+            }
         try:
-            self._table.put_item(
-                Item=_dynamo(dict(item)),
-                ConditionExpression="attribute_not_exists(pk) AND attribute_not_exists(sk)",
+            self._table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._name,
+                            "Item": _dynamo(dict(item)),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self._name, "Item": new_head, **head_condition}},
+                ]
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("TransactionCanceledException", "ConditionalCheckFailedException"):
                 raise AuditConflictError(str(exc)) from exc
             raise
 
     def records(self, pk: str) -> list[Mapping[str, Any]]:
         items: list[Mapping[str, Any]] = []
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(pk),
+            "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(RECORD_PREFIX),
             "ConsistentRead": True,
         }
         while True:

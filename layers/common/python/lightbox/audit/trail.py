@@ -2,8 +2,12 @@
 
 Each record carries the hash of its predecessor under the same partition key,
 so deleting or editing any record breaks verification of everything after it.
-Storage is behind `AuditStore`; the DynamoDB adapter writes with
-`attribute_not_exists`, and pipeline roles hold no Update/Delete permission.
+The chain's head item (the last record's seq and hash) moves with every append
+in one conditional write, so a deleted or rewritten tail no longer matches it;
+a terminal seal (`lightbox.audit.seal`), signed with a key no pipeline role may
+use, anchors the head where pipeline roles cannot write. Storage is behind
+`AuditStore`; every DynamoDB write is conditional, and pipeline roles hold no
+Update/Delete permission.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 from lightbox.ports import AuditStore
 
 GENESIS_HASH = "0" * 64
+RECORD_PREFIX = "rec#"
+HEAD_SK = "head"
 _HASHED_FIELDS = (
     "pk",
     "sk",
@@ -35,6 +41,12 @@ _HASHED_FIELDS = (
 
 class AuditConflictError(RuntimeError):
     """Another writer appended to the same chain at the same moment."""
+
+
+def record_sk(seq: int) -> str:
+    """A record's sort key: its sequence number only, so two writers of the same
+    sequence number conflict instead of forking the chain."""
+    return f"{RECORD_PREFIX}{seq:06d}"
 
 
 def canonical(value: Any) -> str:
@@ -83,8 +95,8 @@ class AuditTrail:
 
     def append(self, pk: str, entry: AuditEntry, attempts: int = 5) -> dict[str, Any]:
         for _ in range(attempts):
-            previous = self._store.last(pk)
-            seq = int(previous["seq"]) + 1 if previous else 1
+            head = self._store.head(pk)
+            seq = int(head["seq"]) + 1 if head else 1
             ts = self._clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             details = {
                 "input_keys": list(entry.input_keys),
@@ -95,7 +107,7 @@ class AuditTrail:
             }
             item: dict[str, Any] = {
                 "pk": pk,
-                "sk": f"{ts}#{seq:06d}",
+                "sk": record_sk(seq),
                 "seq": seq,
                 "ts": ts,
                 "stage": entry.stage,
@@ -103,11 +115,11 @@ class AuditTrail:
                 "decision": entry.decision,
                 "reason": entry.reason,
                 "details": canonical(details),
-                "prev_hash": previous["hash"] if previous else GENESIS_HASH,
+                "prev_hash": str(head["hash"]) if head else GENESIS_HASH,
             }
             item["hash"] = record_hash(item)
             try:
-                self._store.put_new(item)
+                self._store.append(item, head)
             except AuditConflictError:
                 continue
             return item
@@ -134,6 +146,33 @@ def verify_chain(records: Iterable[Mapping[str, Any]]) -> ChainCheck:
             return ChainCheck(False, len(ordered), f"record seq {record['seq']} was altered")
         previous_hash = record["hash"]
     return ChainCheck(True, len(ordered))
+
+
+def verify_anchored(
+    records: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None
+) -> ChainCheck:
+    """`verify_chain`, plus the tail: the head item must name the last record exactly,
+    so deleting or rewriting the last record (or every record) is detected too."""
+    ordered = sorted(records, key=lambda r: int(r["seq"]))
+    check = verify_chain(ordered)
+    if not check.ok:
+        return check
+    if head is None:
+        if ordered:
+            return ChainCheck(False, len(ordered), "the chain's head item is missing")
+        return check
+    if not ordered:
+        return ChainCheck(False, 0, f"head names seq {head['seq']} but no records remain")
+    last = ordered[-1]
+    if int(head["seq"]) != int(last["seq"]):
+        return ChainCheck(
+            False,
+            len(ordered),
+            f"head names seq {head['seq']} but the last record is seq {last['seq']}",
+        )
+    if head["hash"] != last["hash"]:
+        return ChainCheck(False, len(ordered), f"last record seq {last['seq']} is not the head's")
+    return check
 
 
 def pipeline_pk(execution_name: str) -> str:
