@@ -228,6 +228,23 @@ def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
         item.reason = f"{desc.get('error', desc['status'])}: {desc.get('cause', '')}".strip()
 
 
+def _first_result(sfn: Any, prefix: str, desc: dict[str, Any]) -> dict[str, Any]:
+    """An unchanged repeat's result is its first run's (whose outputs still stand);
+    the reason says so. Any other run's is its own."""
+    if desc["status"] != "SUCCEEDED":
+        return desc
+    out = json.loads(desc.get("output") or "{}")
+    first = out.get("outputs", {}).get("unchanged_of") if out.get("status") == "unchanged" else None
+    if not first:
+        return desc
+    earlier = sfn.describe_execution(executionArn=f"{prefix}:{first}")
+    if earlier["status"] != "SUCCEEDED":
+        return desc
+    result = json.loads(earlier.get("output") or "{}")
+    result["reason"] = f"unchanged since run {first}: {result.get('reason', '')}".rstrip(": ")
+    return {**earlier, "output": json.dumps(result)}
+
+
 def follow(
     ctx: StackContext,
     items: list[Item],
@@ -260,7 +277,8 @@ def follow(
             item.execution_name = name
             item.execution_arn = f"{prefix}:{name}"
             if statuses[name] in TERMINAL:
-                _apply_terminal(item, sfn.describe_execution(executionArn=item.execution_arn))
+                desc = sfn.describe_execution(executionArn=item.execution_arn)
+                _apply_terminal(item, _first_result(sfn, prefix, desc))
             else:
                 if pending is None:
                     pending = {t["execution_name"]: t for t in reviews.tasks_with_status("pending")}

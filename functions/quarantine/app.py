@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.idempotency import once_per_event
 from lightbox.models.stages import PipelineState
 from lightbox.observability import metrics, record_outcome
 from lightbox.pipeline.deps import deps
@@ -16,6 +17,7 @@ logger = Logger()
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@once_per_event
 @event_parser(model=PipelineState)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = quarantine(event, deps())

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.idempotency import once_per_event
 from lightbox.models.stages import PipelineState
 from lightbox.pipeline.decide import record_review
 from lightbox.pipeline.deps import deps
@@ -14,6 +15,7 @@ logger = Logger()
 
 
 @logger.inject_lambda_context
+@once_per_event
 @event_parser(model=PipelineState)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = record_review(event, deps())

@@ -232,12 +232,14 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
 
 
 def _reset_caches() -> None:
+    from lightbox.idempotency import persistence
     from lightbox.pipeline.deps import deps
     from lightbox.settings import seal_settings, settings
 
     deps.cache_clear()
     settings.cache_clear()
     seal_settings.cache_clear()
+    persistence.cache_clear()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 
 from lightbox.audit.trail import HEAD_SK, RECORD_PREFIX, AuditConflictError, AuditTrail
 from lightbox.pipeline.deps import Deps
-from lightbox.ports import ObjectInfo
+from lightbox.ports import ContentClaim, ObjectInfo
 from lightbox.review.service import ReviewService, TokenExpiredError
 from lightbox.settings import Settings
 
@@ -145,13 +145,36 @@ class HmacSigner:
 
 @dataclass
 class InMemoryContentIndex:
-    """`ContentIndex`: the first key per (seller, hash) wins."""
+    """`ContentIndex`: one entry per upload key, as `DynamoContentIndex` keeps it."""
 
-    first: dict[tuple[str, str], str] = field(default_factory=dict)
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def claim(self, seller: str, sha256: str, key: str) -> str | None:
-        earlier = self.first.setdefault((seller, sha256), key)
-        return None if earlier == key else earlier
+    def claim(
+        self, key: str, fingerprint: str, execution: str, force: bool = False
+    ) -> ContentClaim:
+        found = self.entries.get(key)
+        if found and found["execution"] == execution:
+            return ContentClaim(supersedes=found.get("supersedes") or None)
+        if (
+            found
+            and not force
+            and found["fingerprint"] == fingerprint
+            and found["status"] != "failed"
+        ):
+            return ContentClaim(unchanged_of=found["execution"])
+        previous = found["execution"] if found else None
+        self.entries[key] = {
+            "fingerprint": fingerprint,
+            "execution": execution,
+            "status": "claimed",
+            **({"supersedes": previous} if previous else {}),
+        }
+        return ContentClaim(supersedes=previous)
+
+    def release(self, key: str, execution: str) -> None:
+        found = self.entries.get(key)
+        if found and found["execution"] == execution:
+            found["status"] = "failed"
 
 
 @dataclass

@@ -117,3 +117,25 @@ def test_given_unreadable_input_when_contact_sheet_rendered_then_placeholder_and
     )
     assert "&lt;not an image&gt;" in html and "<b>.jpg" not in html
     assert html.count("data:image/png;base64,") == 2
+
+
+def test_given_an_unchanged_repeat_when_followed_then_the_first_runs_result_is_reported():
+    from lightbox_cli.process import _apply_terminal, _first_result
+
+    first = {"status": "published", "reason": "auto-publish", "outputs": {"amazon": "p/a.jpg"}}
+
+    class Sfn:
+        def describe_execution(self, executionArn):
+            assert executionArn == "arn:x:run-1"
+            return {"status": "SUCCEEDED", "output": json.dumps(first)}
+
+    repeat = {
+        "status": "SUCCEEDED",
+        "output": json.dumps({"status": "unchanged", "outputs": {"unchanged_of": "run-1"}}),
+    }
+    item = Item(input="a.jpg", key="incoming/a/b/a.jpg")
+
+    _apply_terminal(item, _first_result(Sfn(), "arn:x", repeat))
+
+    assert item.status == "published" and item.remote_outputs == {"amazon": "p/a.jpg"}
+    assert item.reason == "unchanged since run run-1: auto-publish"

@@ -53,6 +53,8 @@ def test_given_a_photo_when_planned_then_the_upload_input_is_reused_with_the_rep
     plan = plan_item(_item("incoming/acme/MUG-1/front.jpg"))
     assert plan["action"] == "start"
     expected = pipeline_input("b", "incoming/acme/MUG-1/front.jpg", None, "abc", 1234)
+    # The photo carries why it is processed even if unchanged (ContentIndex.claim, force).
+    expected["photo"]["reprocess"] = f"reprocess run {RUN}"
     assert plan["input"] == {**expected, "reprocess": {"run": RUN}}
 
 

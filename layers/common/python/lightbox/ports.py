@@ -69,15 +69,38 @@ class AuditStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ContentClaim:
+    """What the content index answered a run that claimed an upload key."""
+
+    unchanged_of: str | None = None
+    """An earlier run already processed this key with the same content: this run is a repeat."""
+    supersedes: str | None = None
+    """The earlier run at this key, of other content (or forced): its outputs are superseded."""
+
+
 class ContentIndex(Protocol):
-    """Which upload first brought a given content hash, per seller."""
+    """Which run processed each upload key, with which content (`lightbox.pipeline.validate`).
 
-    def claim(self, seller: str, sha256: str, key: str) -> str | None:
-        """Record `key` as the first upload of these bytes unless one is recorded.
+    The fingerprint covers the photo's bytes, its product.json and the config
+    version; the same bytes under another key are never compared.
+    """
 
-        Returns the key recorded first when it is not `key`, else None. Atomic:
-        two uploads of the same bytes at once agree on which was first.
+    def claim(
+        self, key: str, fingerprint: str, execution: str, force: bool = False
+    ) -> ContentClaim:
+        """Record `execution` as the run of `key` with `fingerprint`, unless a run with the
+        same fingerprint is recorded (and did not fail): then answer `unchanged_of` it.
+
+        Atomic: two runs of the same content at once agree on which is first.
+        Idempotent: the same execution claiming again gets the same answer. `force`
+        (reprocessing, replay) always takes the key over.
         """
+        ...
+
+    def release(self, key: str, execution: str) -> None:
+        """The run failed: a later upload of the same content is processed again.
+        Does nothing when another run holds the key by now."""
         ...
 
 

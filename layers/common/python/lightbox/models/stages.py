@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lightbox.models.product import Marketplace, ProductMetadata
 
-Status = Literal["published", "in_review", "rejected", "quarantined", "failed"]
+Status = Literal["published", "in_review", "rejected", "quarantined", "failed", "unchanged"]
 
 
 class _State(BaseModel):
@@ -29,6 +29,9 @@ class PhotoRef(_State):
     sku: str
     filename: str
     key_error: str | None = None  # set when the key broke the upload contract
+    #: Why this run processes the upload even if it is unchanged (a reprocess run, a
+    #: replay): set by whoever starts it, never by an upload. See `ContentIndex.claim`.
+    reprocess: str | None = None
 
 
 class ExecutionRef(_State):
@@ -48,6 +51,11 @@ class ValidationOutput(_State):
     product: ProductMetadata = Field(default_factory=ProductMetadata)
     product_source: Literal["product.json", "defaults"] = "defaults"
     extras: list[str] = Field(default_factory=list)  # studio extras requested
+    #: The same content at the same key was already processed by this run: nothing to do.
+    unchanged: bool = False
+    unchanged_of: str | None = None
+    #: The earlier run at this key (other content, or a forced reprocess), now superseded.
+    supersedes: str | None = None
 
 
 class SegmentOutput(_State):

@@ -259,6 +259,9 @@ def record_failure(state: PipelineState, deps: Deps) -> Outcome:
         "the photo is kept in quarantine and the team has been alerted."
     )
     prefix = _quarantine_copy(state, deps, [reason, error.get("Cause", "")[:2000]], "pipeline")
+    if not state.photo.key_error:
+        # The same content uploaded again is then processed again, not "unchanged".
+        deps.content_index.release(state.photo.key, state.execution.name)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(

@@ -136,6 +136,8 @@ def plan_item(event: dict[str, Any]) -> dict[str, Any]:
     size = listed.get("Size")
     payload = pipeline_input(bucket, key, None, etag, int(size) if size is not None else None)
     payload["reprocess"] = {"run": run}
+    # Processed even when unchanged since its last run (`ContentIndex.claim`, force).
+    payload["photo"]["reprocess"] = f"reprocess run {run}"
     return {
         "action": "start",
         "key": key,

@@ -16,6 +16,7 @@ from lightbox.models.product import ProductMetadata, StudioExtras
 from lightbox.models.stages import PipelineState, ValidationOutput
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
+from lightbox.scoring.thresholds import config_from_item
 from lightbox.validation.photo import inspect_photo
 
 
@@ -24,10 +25,9 @@ def _refused(reason: str, **fields: Any) -> ValidationOutput:
 
 
 def _load_product(
-    deps: Deps, key: str
+    text: str | None,
 ) -> tuple[ProductMetadata | None, Literal["product.json", "defaults"], str]:
     """(metadata, source, problem). A missing product.json is fine; a broken one is not."""
-    text = deps.objects.get_text_or_none(key)
     if text is None:
         return ProductMetadata(), "defaults", ""
     try:
@@ -46,6 +46,13 @@ def _load_product(
         return None, "product.json", f"product.json does not match the schema ({problems})"
 
 
+def fingerprint(photo_sha256: str, product_text: str | None, config_version: str) -> str:
+    """What makes two uploads at one key the same work: the photo's bytes, its
+    product.json (exactly as stored; absent is its own value) and the config version."""
+    product = "-" if product_text is None else hashlib.sha256(product_text.encode()).hexdigest()
+    return hashlib.sha256(f"{photo_sha256}\n{product}\n{config_version}".encode()).hexdigest()
+
+
 def _with_category_defaults(product: ProductMetadata) -> ProductMetadata:
     """Fields the seller left out take the category preset's defaults (marketplaces,
     asset-free extras); anything the seller wrote wins."""
@@ -61,16 +68,25 @@ def _with_category_defaults(product: ProductMetadata) -> ProductMetadata:
 def validate(state: PipelineState, deps: Deps) -> ValidationOutput:
     photo = state.photo
     result = _check(state, deps)
+    links = {"unchanged_of": result.unchanged_of, "supersedes": result.supersedes}
+    decision = "unchanged" if result.unchanged else "accepted" if result.ok else "refused"
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
             stage="validate",
-            decision="accepted" if result.ok else "refused",
+            decision=decision,
             reason="; ".join(result.reasons),
             input_keys=(photo.key,),
             content_hashes={photo.key: result.sha256} if result.sha256 else None,
             scores=result.metrics,
-            extra={"seller": photo.seller, "sku": photo.sku, "format": result.format},
+            extra={
+                "seller": photo.seller,
+                "sku": photo.sku,
+                "file_name": photo.filename,
+                "format": result.format,
+                **{name: run for name, run in links.items() if run},
+                **({"reprocess": photo.reprocess} if photo.reprocess else {}),
+            },
         ),
     )
     return result
@@ -91,7 +107,8 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
             f"{MAX_UPLOAD_BYTES / 2**20:.0f} MiB. Export it at a lower resolution or quality."
         )
     # The SKU's folder as uploaded (photo.seller and .sku are NFC-normalised).
-    product, source, problem = _load_product(deps, f"{photo.key.rsplit('/', 1)[0]}/product.json")
+    product_text = deps.objects.get_text_or_none(f"{photo.key.rsplit('/', 1)[0]}/product.json")
+    product, source, problem = _load_product(product_text)
     if product is not None:
         product = _with_category_defaults(product)
     if product is None:
@@ -100,6 +117,25 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
         )
     data = deps.objects.get_bytes(photo.key, photo.version_id)
     sha = hashlib.sha256(data).hexdigest()
+    claim = deps.content_index.claim(
+        photo.key,
+        fingerprint(sha, product_text, config_from_item(state.config).version),
+        state.execution.name,
+        force=photo.reprocess is not None,
+    )
+    if claim.unchanged_of:
+        return ValidationOutput(
+            ok=False,
+            unchanged=True,
+            unchanged_of=claim.unchanged_of,
+            reasons=[
+                f"Unchanged: the same photo, product.json and settings were already "
+                f"processed by run {claim.unchanged_of}; its result stands."
+            ],
+            sha256=sha,
+            product=product,
+            product_source=source,
+        )
     check, working = inspect_photo(data, photo.filename)
     metrics = dict(check.metrics)
     if working is not None:
@@ -113,18 +149,10 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
         sha256=sha,
         product=product,
         product_source=source,
+        supersedes=claim.supersedes,
     )
     if not check.ok or working is None:
         return output(ok=False, reasons=check.reasons)
-    duplicate_of = deps.content_index.claim(photo.seller, sha, photo.key)
-    if duplicate_of:
-        return output(
-            ok=False,
-            reasons=[
-                f"This photo is identical to {duplicate_of}, uploaded earlier; "
-                "upload a different shot or delete the copy."
-            ],
-        )
     data, content_type, extension = encode_intermediate(working)
     working_key = f"work/{state.execution.name}/working.{extension}"
     deps.objects.put_bytes(working_key, data, content_type)
