@@ -1,14 +1,18 @@
-"""`lightbox executions list|show|history`: find a photo's runs and explain one in a screen.
+"""`lightbox executions list|show|history|replay`: find a photo's runs, explain one in a
+screen, or replay one as a new, linked execution.
 
 `show` takes an execution name or ARN, an upload key (`incoming/...`) or a
 `SELLER/SKU`, and prints the route with per-state durations, every score and
 its reason, the decision and who made it, the config version, the audit
 records with the chain check, and the output keys (`--json` for scripts).
+`replay` starts `{name}-r{n}` with the original's input (`replay_execution`): a
+run caught into RecordFailure ended in Fail and cannot be redriven usefully.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +22,7 @@ from typing import Any
 from rich.console import Console
 
 from lightbox.adapters.dynamodb import DynamoAuditStore
-from lightbox.audit.trail import pipeline_pk
+from lightbox.audit.trail import AuditEntry, AuditTrail, human_actor, pipeline_pk
 from lightbox.keys import INCOMING_PREFIX, execution_name
 from lightbox_cli.context import StackContext
 from lightbox_cli.explain import explain, text_lines
@@ -157,9 +161,89 @@ def explanation(ctx: StackContext, arn: str) -> dict[str, Any]:
     return {"json": x.to_json(), "lines": text_lines(x)}
 
 
+class ReplayError(RuntimeError):
+    """The execution cannot be replayed (still running, or not a pipeline run)."""
+
+
+def replay_names(original: str) -> Iterator[str]:
+    """Candidate names of an execution's replays: `{original}-r1`, `-r2`, ... (80 chars max)."""
+    for attempt in range(1, 100):
+        yield f"{original[:70]}-r{attempt}"
+
+
+def replay_execution(sfn: Any, audit: AuditTrail, arn: str, actor: str) -> dict[str, str]:
+    """Start a new execution of a finished run's input, linked both ways in the audit.
+
+    The replay's input is the original's with `photo.reprocess` set (so an unchanged
+    upload is processed again) and `replay_of` naming the original. Before it starts,
+    the replay's own chain gets a first record naming the original, and the chain
+    `replays#{original}` a record naming the replay (the original's chain, possibly
+    sealed, is left as it was).
+    """
+    describe = sfn.describe_execution(executionArn=arn)
+    if describe["status"] == "RUNNING":
+        raise ReplayError(f"{describe['name']} is still running; replay it once it has ended")
+    run_input = json.loads(describe.get("input") or "{}")
+    if not isinstance(run_input.get("photo"), dict):
+        raise ReplayError(f"{describe['name']} has no photo in its input: not a pipeline run")
+    original = str(describe["name"])
+    machine = str(describe["stateMachineArn"])
+    run_input["photo"]["reprocess"] = f"replay of {original}"
+    run_input["replay_of"] = {"name": original, "execution_arn": arn}
+    for name in replay_names(original):
+        candidate = machine.replace(":stateMachine:", ":execution:") + f":{name}"
+        try:
+            sfn.describe_execution(executionArn=candidate)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            break
+    else:
+        raise ReplayError(f"{original} has been replayed too often")
+    link = {"replay_of": original, "replay_of_arn": arn, "replay": name}
+    key = str(run_input["photo"].get("key", ""))
+    audit.append(
+        pipeline_pk(name),
+        AuditEntry(
+            stage="replay",
+            decision="replay_started",
+            reason=f"replay of {original} ({describe['status']})",
+            actor=actor,
+            input_keys=(key,) if key else (),
+            extra=link,
+        ),
+    )
+    started = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(run_input))
+    audit.append(
+        f"replays#{original}",
+        AuditEntry(
+            stage="replay",
+            decision="replayed",
+            reason=f"replayed as {name}",
+            actor=actor,
+            input_keys=(key,) if key else (),
+            extra={**link, "replay_arn": started["executionArn"]},
+        ),
+    )
+    return {"name": name, "arn": str(started["executionArn"]), "replay_of": original}
+
+
 def cmd_executions(args: argparse.Namespace, context: Callable[[str], StackContext]) -> int:
     ctx = context(args.env)
     sfn = ctx.client("stepfunctions")
+    if args.action == "replay":
+        arns = resolve(ctx, args.execution) if args.execution else []
+        if not arns:
+            out.print(f"no execution found for {args.execution!r}")
+            return 1
+        trail = AuditTrail(
+            DynamoAuditStore(ctx.outputs["AuditTableName"], ctx.resource("dynamodb"))
+        )
+        try:
+            replay = replay_execution(sfn, trail, arns[0], human_actor(getpass.getuser()))
+        except ReplayError as exc:
+            out.print(str(exc))
+            return 1
+        out.print(f"started {replay['name']} (replay of {replay['replay_of']})", highlight=False)
+        return 0
     if args.action == "list":
         since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
         runs = find_runs(
@@ -213,12 +297,12 @@ def register(
     context: Callable[[str], StackContext],
 ) -> None:
     ex = sub.add_parser("executions", help="find pipeline runs and explain what happened")
-    ex.add_argument("action", choices=["list", "show", "history"])
+    ex.add_argument("action", choices=["list", "show", "history", "replay"])
     ex.add_argument(
         "execution",
         nargs="?",
         default="",
-        help="show/history: name, ARN, incoming/ key or SELLER/SKU",
+        help="show/history/replay: name, ARN, incoming/ key (or SELLER/SKU: show, history)",
     )
     ex.add_argument("--status", choices=["running", "succeeded", "failed", "timed_out", "aborted"])
     ex.add_argument("--route", choices=ROUTES, help="list: by outcome")

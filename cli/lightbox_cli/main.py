@@ -428,10 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_reprocess)
 
-    from lightbox_cli import audit, executions
+    from lightbox_cli import audit, dlq, executions
 
     executions.register(sub, _context)
     audit.register(sub, _context)
+    dlq.register(sub, _context)
 
     rv = sub.add_parser("review", help="human review tasks")
     rv.add_argument(
