@@ -58,3 +58,28 @@ def test_given_sellers_own_file_name_when_uploaded_with_plain_s3_client_then_pub
         deployed_stack.ctx.outputs["AuditTableName"], deployed_stack.ctx.resource("dynamodb")
     )
     assert verify_chain(store.records(f"pipeline#{desc['name']}")).ok
+
+
+def test_given_the_same_photo_uploaded_twice_with_plain_s3_client_when_processed_then_once(
+    deployed_stack,
+):
+    _set_thresholds(deployed_stack, "v-e2e-repeat", auto=0.2, review=0.1)
+    key = f"{FOLDER}/repeat.jpg"
+    photo = good_jpeg(seed=23)
+    first = deployed_stack.wait_for_execution(_put(deployed_stack, key, photo))
+    assert deployed_stack.output(first)["status"] == "published", first
+
+    again = deployed_stack.wait_for_execution(_put(deployed_stack, key, photo))
+    other_sku = deployed_stack.wait_for_execution(
+        _put(deployed_stack, "incoming/Händler/Größe 43/repeat.jpg", photo)
+    )
+
+    out = deployed_stack.output(again)
+    assert again["name"] != first["name"]
+    assert out["status"] == "unchanged" and out["outputs"]["unchanged_of"] == first["name"]
+    assert deployed_stack.output(other_sku)["status"] == "published"
+    store = DynamoAuditStore(
+        deployed_stack.ctx.outputs["AuditTableName"], deployed_stack.ctx.resource("dynamodb")
+    )
+    (record,) = store.records(f"pipeline#{again['name']}")
+    assert record["decision"] == "unchanged"
