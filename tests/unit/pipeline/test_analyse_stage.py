@@ -57,3 +57,17 @@ def test_given_a_validated_photo_when_segmented_then_its_transparent_cutout_is_k
     x, y = output.bbox[0] + (output.bbox[2] - output.bbox[0]) // 2, output.bbox[1] + 5
     assert cutout.getpixel((2, 2))[3] == 0  # the backdrop is transparent
     assert cutout.convert("RGB").getpixel((x, y)) == working.convert("RGB").getpixel((x, y))
+
+
+def test_given_a_red_product_on_white_when_segmented_then_its_colours_come_from_the_product(
+    driver,
+):
+    state = driver.run_until("validate")
+
+    output = analyse.segment(state, driver.deps)
+    whole_frame = analyse.attributes(state, driver.deps)
+
+    names = [c.name for c in output.colours]
+    assert names and "red" in names[0], names
+    assert not any("white" in n for n in names), names  # the backdrop is not the product
+    assert output.colours[0].share >= whole_frame.colours[0].share

@@ -82,3 +82,34 @@ def test_given_a_weak_cutout_and_perfect_other_signals_when_scored_then_it_is_no
 def test_given_a_strong_cutout_when_scored_then_the_other_signals_still_pull_it_down():
     score = score_listing({**GOOD, "segmentation": 0.99, "exposure": 0.3}, PASS)
     assert score.confidence < 0.99 - 0.1
+
+
+def test_given_the_same_highlights_on_a_reflective_product_then_the_studio_check_is_stricter():
+    from lightbox.scoring.confidence import studio_signal
+
+    matte, _ = studio_signal(1.0, 0.88, 0.88, specular_fraction=0.06, reflective=False)
+    shiny, why = studio_signal(1.0, 0.88, 0.88, specular_fraction=0.06, reflective=True)
+
+    assert shiny < matte
+    assert "reflections" in why
+
+
+def test_given_a_grey_edged_studio_image_when_scored_then_purity_caps_the_listing():
+    from lightbox.scoring.confidence import studio_signal
+
+    value, why = studio_signal(0.93, 0.88, 0.88, specular_fraction=0.0, reflective=False)
+    score = score_listing({**GOOD, "studio": value}, PASS, {"studio": why})
+
+    assert value < 0.5
+    assert score.confidence <= round(value, 4)
+    assert any("pure white" in reason for reason in score.reasons)
+
+
+def test_given_a_product_that_fills_too_little_when_studio_checked_then_fill_is_named():
+    from lightbox.scoring.confidence import studio_signal
+
+    full, _ = studio_signal(1.0, 0.86, 0.88, specular_fraction=0.0, reflective=False)
+    small, why = studio_signal(1.0, 0.40, 0.88, specular_fraction=0.0, reflective=False)
+
+    assert full == 1.0
+    assert small < 0.6 and "fill" in why

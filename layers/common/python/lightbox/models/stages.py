@@ -66,6 +66,8 @@ class SegmentOutput(_State):
     coverage: float
     bbox: list[int] | None = None
     method: str
+    #: The product's colours from its own pixels (the mask), for the listing copy.
+    colours: list[Colour] = Field(default_factory=list)
 
 
 class Colour(_State):

@@ -44,9 +44,12 @@ def segment(state: PipelineState, deps: Deps) -> SegmentOutput:
     # key layout"). The review page links this key.
     cutout_key = cutout_key_for(state)
     deps.objects.put_bytes(cutout_key, encode_png(cutout(working, result.mask)), "image/png")
+    # Colour words come from the product's pixels only, now that the mask exists.
+    colours = describe_colours(working, result.mask)["colours"] if result.bbox else []
     return SegmentOutput(
         mask_key=mask_key,
         cutout_key=cutout_key,
+        colours=colours,
         confidence=round(result.confidence, 4),
         coverage=round(result.coverage, 4),
         bbox=list(result.bbox) if result.bbox else None,

@@ -9,8 +9,14 @@ from lightbox.learning.feedback import feedback_from_state
 from lightbox.learning.routing import decide_route
 from lightbox.models.stages import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
 from lightbox.pipeline.deps import Deps
+from lightbox.presets import get_preset
 from lightbox.review.service import assignee_for, task_id_for
-from lightbox.scoring.confidence import ComplianceSummary, framing_signal, score_listing
+from lightbox.scoring.confidence import (
+    ComplianceSummary,
+    framing_signal,
+    score_listing,
+    studio_signal,
+)
 from lightbox.scoring.thresholds import config_from_item
 
 
@@ -43,7 +49,17 @@ def score(state: PipelineState, deps: Deps) -> ScoreOutput:
         ComplianceSummary(r.marketplace, r.compliance.ok, tuple(r.compliance.failures))
         for r in state.renders
     ]
-    result = score_listing(signals, compliance)
+    details: dict[str, str] = {}
+    if state.studio is not None:
+        preset = get_preset(category)
+        signals["studio"], details["studio"] = studio_signal(
+            state.studio.background_purity,
+            state.studio.fill_ratio,
+            preset.framing.fill,
+            state.studio.specular_fraction,
+            reflective=preset.specular,
+        )
+    result = score_listing(signals, compliance, details)
     thresholds = config.for_category(category)
     components = {k: round(v, 4) for k, v in result.components.items()}
     rate = config.spot_check_rate

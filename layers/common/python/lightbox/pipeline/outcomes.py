@@ -31,11 +31,20 @@ def _photo_key(state: PipelineState) -> PhotoKey:
     return parse_photo_key(photo.key)
 
 
+def _product_colours(state: PipelineState) -> list[str]:
+    """Colour words from the product's own pixels (measured under the mask by
+    the Segment stage); the whole-frame estimate only for a run without them."""
+    assert state.analysis is not None
+    measured = state.analysis.segment.colours or state.analysis.attributes.colours
+    return [c.name for c in measured]
+
+
 def _listing_document(state: PipelineState, marketplace: str, image_key: str) -> dict[str, Any]:
     assert state.validation is not None and state.analysis is not None
     product = state.validation.product
     corrections = state.review.corrections if state.review else {}
-    copy = enrich_copy(state.analysis.copy_, [c.name for c in state.analysis.attributes.colours])
+    colours = _product_colours(state)
+    copy = enrich_copy(state.analysis.copy_, colours)
     return {
         "marketplace": marketplace,
         "seller": state.photo.seller,
@@ -49,7 +58,7 @@ def _listing_document(state: PipelineState, marketplace: str, image_key: str) ->
         "price": product.price,
         "currency": product.currency,
         "attributes": product.attributes,
-        "colours": [c.name for c in state.analysis.attributes.colours],
+        "colours": colours,
         "images": {"main": image_key},
         "source": {
             "key": state.photo.key,
