@@ -125,9 +125,10 @@ def _good_photos(w: SampleSet) -> dict[str, Image.Image]:
     w.add(
         folder / "sneaker-side.jpg",
         sku,
-        "review",
+        "publish",
         "Stored 1600 × 2400 with EXIF orientation 6 (upright a 2400 × 1600 side view); white "
-        "on a light sweep, so the cut-out is uncertain and a person should check it.",
+        "on a light sweep: little contrast, yet the model cuts it out cleanly and the plain "
+        "sweep's classical check agrees, so the cut-out is trusted.",
     )
 
     sku = "JAR-ROSE-50"
@@ -222,9 +223,9 @@ def _borderline_photos(w: SampleSet) -> None:
     w.add(
         folder / "notebook.jpg",
         sku,
-        "review",
-        "Slightly under-exposed, low contrast: a navy notebook on a dark blue cloth "
-        "(hard to separate from its background).",
+        "publish",
+        "Dim and low contrast: a navy notebook on a dark blue cloth. The histogram is "
+        "well exposed and the model cuts the notebook out cleanly, so it goes on.",
     )
 
 
@@ -244,8 +245,8 @@ def _bad_photo(w: SampleSet) -> None:
     ring = finish(
         render_ring(sample_rng(sku)),
         sample_rng(sku + "/camera"),
-        blur=7,
-        gain=0.62,
+        blur=8,
+        gain=0.6,
         gamma=1.1,
         grain=3.0,
     )

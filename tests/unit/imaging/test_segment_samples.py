@@ -56,7 +56,7 @@ def test_given_the_red_mug_sample_when_segmented_then_the_cast_shadow_patch_is_b
     assert (mask[MUG_BODY] >= 128).mean() >= 0.99
 
 
-def test_given_the_white_sneaker_on_light_grey_when_segmented_then_confidence_is_not_high(
+def test_given_the_white_sneaker_on_light_grey_when_segmented_then_low_contrast_is_no_veto(
     samples: dict[str, SampleSpec],
 ):
     sneaker = segment_foreground(_working_image(samples["SNK-WHITE-42"]))
@@ -65,12 +65,13 @@ def test_given_the_white_sneaker_on_light_grey_when_segmented_then_confidence_is
     assert isinstance(sneaker, SegmentResult)
     assert sneaker.method == "u2netp+classical"
     # The shoe's colours barely differ from the sweep (contrast ~0.9x the
-    # backdrop's noise threshold): on a plain sweep the classical check is
-    # reliable, and it confirms only part of the model's outline, so the
-    # cut-out stays below the auto-publish level and a person looks.
+    # backdrop's noise threshold), but the model is decisive and the plain
+    # sweep's classical check agrees with its outline: measured against
+    # ground truth such cut-outs are right (IoU ~0.99), so contrast alone
+    # does not send it to a person.
     assert sneaker.signals["contrast_ratio"] < 1.2
-    assert sneaker.signals["agreement_iou"] < mug.signals["agreement_iou"]
-    assert sneaker.confidence < 0.8
+    assert sneaker.signals["agreement_iou"] >= 0.85
+    assert sneaker.confidence >= 0.8
     assert mug.confidence >= 0.9
     # Landscape after EXIF rotation, product found across most of the frame width.
     assert sneaker.mask.size == (2400, 1600)

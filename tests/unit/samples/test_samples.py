@@ -81,7 +81,7 @@ def test_given_sample_set_when_generated_then_every_route_is_covered(generated):
     routes = [spec.expected for spec in generated[1]]
 
     assert routes.count("publish") >= 3
-    assert routes.count("review") >= 2
+    assert routes.count("review") >= 1
     assert routes.count("reject") >= 1
     assert routes.count("quarantine") >= 6
 
@@ -192,4 +192,7 @@ def test_given_quality_samples_when_measured_then_metrics_order_as_their_routes(
     publish = [sku for sku, (spec, _) in checks.items() if spec.expected == "publish"]
 
     assert min(sharp[sku] for sku in publish) > sharp["VASE-TEAL-S"] > sharp["RING-GOLD-7"]
-    assert min(exposure[sku] for sku in publish) > exposure["NB-NAVY-A5"] > exposure["RING-GOLD-7"]
+    # Exposure is judged from the histogram: the dim notebook on dark cloth is
+    # well exposed, and the ring is rejected for its blur, not its darkness.
+    assert min(exposure[sku] for sku in publish) >= 0.5
+    assert exposure["NB-NAVY-A5"] >= 0.5 and "NB-NAVY-A5" in publish
