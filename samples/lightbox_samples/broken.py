@@ -99,7 +99,8 @@ def broken_files(w: SampleSet, good: dict[str, Image.Image]) -> None:
         folder / "IMG_4031.HEIC",
         sku,
         "quarantine",
-        "HEIC (iPhone default): recognised and refused with export instructions.",
+        "HEIC cut off after its header (a failed transfer): HEIC is accepted, but this "
+        "file cannot be decoded and is refused as corrupt, with export instructions.",
     )
 
     sku = "CREAM-NIGHT-50"

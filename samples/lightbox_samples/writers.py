@@ -105,7 +105,10 @@ def write_png_bomb(path: Path, side: int = 30000) -> None:
 
 
 def fake_heic() -> bytes:
-    """The start of an iPhone HEIC file: an ISO-BMFF ``ftyp`` box, brand heic."""
+    """The start of an iPhone HEIC file: an ISO-BMFF ``ftyp`` box, brand heic, and a
+    ``meta`` box cut short, as a failed transfer leaves it. (The pipeline decodes HEIC
+    with pi-heif, which cannot encode, so no real HEIC is generated here; the tests'
+    real ones are in tests/support/heic/.)"""
     ftyp = b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heicmiaf"
     meta = b"meta" + bytes(4) + b"\x00\x00\x00\x21hdlr" + bytes(8) + b"pict" + bytes(13)
     return struct.pack(">I", 8 + len(ftyp) - 4) + ftyp + struct.pack(">I", 4 + len(meta)) + meta

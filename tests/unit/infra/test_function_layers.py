@@ -16,6 +16,7 @@ MODULES = {
     "aws-lambda-powertools": "aws_lambda_powertools",
     "pydantic": "pydantic",
     "pillow": "PIL",
+    "pi-heif": "pi_heif",
     "numpy": "numpy",
     "onnxruntime": "onnxruntime",
     "font-roboto": "font_roboto",

@@ -47,15 +47,14 @@ def test_given_png_named_jpg_when_inspected_then_accepted_as_png():
 @pytest.mark.parametrize(
     ("data", "label", "hint"),
     [
-        (b"\0\0\0\x1cftypheic\0\0\0\0mif1heicmiaf" + bytes(40), "HEIC", "Most Compatible"),
-        (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf" + bytes(40), "AVIF", "JPEG"),
+        (b"\0\0\0\x1cftypavis\0\0\0\0avismsf1miaf" + bytes(40), "HEIF-SEQUENCE", "one photo"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n" + bytes(40), "PDF", "JPEG"),
         (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "SVG", "JPEG"),
         (b"\0\0\0\x18ftypmp42\0\0\0\0isommp42" + bytes(40), "VIDEO", "still photo"),
         (b"PK\x03\x04" + bytes(60), "ZIP", "unpack"),
         (b"8BPS\0\x01" + bytes(60), "PSD", "JPEG"),
     ],
-    ids=["heic", "avif", "pdf", "svg", "video", "zip", "psd"],
+    ids=["image-sequence", "pdf", "svg", "video", "zip", "psd"],
 )
 def test_given_recognised_unsupported_format_when_inspected_then_refused_naming_accepted_formats(
     data: bytes, label: str, hint: str
@@ -65,11 +64,11 @@ def test_given_recognised_unsupported_format_when_inspected_then_refused_naming_
     assert not check.ok
     assert image is None
     assert check.format == label
-    assert "JPEG, PNG, WebP, TIFF, GIF or BMP" in check.reasons[0]
+    assert "JPEG, PNG, WebP, TIFF, GIF, BMP, HEIC or AVIF" in check.reasons[0]
     assert hint in check.reasons[0]
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP", "AVIF"])
 def test_given_each_accepted_format_when_inspected_then_decoded(fmt: str):
     check, image = inspect_photo(encode(studio_image(800, 600), fmt), "product")
 
@@ -196,7 +195,7 @@ def test_given_longest_side_below_minimum_when_inspected_then_refused_and_at_min
     assert enough_image is not None
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP", "GIF", "BMP"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "TIFF", "WEBP", "GIF", "BMP", "AVIF"])
 def test_given_too_small_image_when_inspected_then_refused_without_decoding(
     fmt: str, forbid_decoding: Callable[[], None]
 ):
@@ -234,7 +233,7 @@ def test_given_png_with_damaged_pixel_data_when_inspected_then_refused_with_corr
 
 
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data")  # Pillow says so, rightly
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP", "AVIF"])
 def test_given_randomly_damaged_files_when_inspected_then_no_exception_escapes(fmt: str):
     original = encode(studio_image(640, 480), fmt)
     rng = np.random.default_rng(7)

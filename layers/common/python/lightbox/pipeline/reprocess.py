@@ -25,8 +25,8 @@ from lightbox.keys import (
 from lightbox.pipeline.intake import pipeline_input
 
 #: Names a photo is uploaded under. Reprocessing judges by name: reading every
-#: object's first bytes would cost a GET per listed key. HEIC/AVIF are photos the
-#: pipeline refuses with advice, so they are re-run like any other photo.
+#: object's first bytes would cost a GET per listed key. HEIC and AVIF are photos
+#: like any other.
 PHOTO_SUFFIXES = frozenset(
     {
         ".jpg",

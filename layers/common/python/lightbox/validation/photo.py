@@ -43,6 +43,7 @@ from lightbox.limits import (
     SHARPNESS_SEVERE,
     SHARPNESS_TARGET,
 )
+from lightbox.validation.heif import heif_support
 from lightbox.validation.measures import exposure_parts, measure_quality
 from lightbox.validation.normalise import decode_working_image, orientation_value
 from lightbox.validation.sniff import ACCEPTED_HUMAN, Sniffed, sniff
@@ -62,6 +63,7 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     EOFError,
     IndexError,
+    RuntimeError,  # Pillow's AVIF decoder ("Failed to decode image"), pi-heif's
     KeyError,
     struct.error,
     zlib.error,
@@ -122,10 +124,21 @@ def inspect_photo(data: bytes, filename: str) -> tuple[PhotoCheck, Image.Image |
     return _inspect_decodable(data, name, sniffed)
 
 
+#: Only where a function lacks the imaging layer's HEIF decoder (a deployment error).
+_NO_HEIF_DECODER = Sniffed(
+    "HEIF",
+    False,
+    "a HEIC photo",
+    "this service cannot decode HEIC right now; export it as JPEG and upload that",
+)
+
+
 def _inspect_decodable(
     data: bytes, name: str, sniffed: Sniffed
 ) -> tuple[PhotoCheck, Image.Image | None]:
     fmt = sniffed.format
+    if fmt == "HEIF" and not heif_support():
+        return _refuse(fmt, _unsupported_reason(name, _NO_HEIF_DECODER)), None
     try:
         # Lazy: reads the header only. Restricting to the sniffed format stops
         # Pillow from guessing its way into some other plugin.

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 #: Formats we decode, as Pillow names them. The union of what the marketplaces
 #: accept for main images (``marketplaces.specs.SPECS``; docs/limits-and-rules.md,
 #: "Marketplace main-image rules") minus nothing: outputs are re-encoded.
-ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP")
+#: HEIF (HEIC, the iPhone default) is decoded by pi-heif, a decode-only libheif
+#: build (libde265, no HEVC encoder: `lightbox.validation.heif`); AVIF by Pillow.
+ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "TIFF", "GIF", "BMP", "HEIF", "AVIF")
 
 #: The accepted list as a seller reads it in a refusal message.
-ACCEPTED_HUMAN = "JPEG, PNG, WebP, TIFF, GIF or BMP"
+ACCEPTED_HUMAN = "JPEG, PNG, WebP, TIFF, GIF, BMP, HEIC or AVIF"
 
 _EXPORT_JPEG = "save or export it as a JPEG or PNG and upload that file instead"
 
@@ -71,6 +73,8 @@ def _sniff_accepted(data: bytes, head: bytes) -> Sniffed | None:
         return Sniffed("TIFF", True, "a TIFF image")
     if head[:2] == b"BM" and len(data) >= 26:
         return _bmp(data)
+    if head[4:8] == b"ftyp":
+        return _heif_family(data)
     return None
 
 
@@ -145,20 +149,90 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-# --- recognised but refused -----------------------------------------------------------
-
 _HEIF_BRANDS = frozenset(
     {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 )
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
+#: Boxes walked to the image sizes: meta → iprp → ipco → ispe (ISO/IEC 23008-12).
+_MAX_BOXES = 4096
 
-_HEIC = Sniffed(
-    "HEIC",
-    False,
-    "a HEIC photo (the iPhone default format)",
-    "export or share it as JPEG (on an iPhone, Settings → Camera → Formats → "
-    "Most Compatible) and upload it again",
-)
+
+def _brands(data: bytes) -> set[bytes]:
+    box_size = int.from_bytes(data[:4], "big")
+    brands = {data[8:12]}
+    compatible = data[16 : min(max(box_size, 16), 64)]
+    brands.update(compatible[i : i + 4] for i in range(0, len(compatible) - 3, 4))
+    return brands
+
+
+def _heif_family(data: bytes) -> Sniffed | None:
+    """HEIC/HEIF and AVIF stills (an ISO-BMFF ``ftyp`` with an image brand).
+
+    Image sequences (``avis``, ``hevc`` ...) without a still brand, CR3 and
+    videos are left to the refusals. The size is the largest ``ispe`` (image
+    spatial extents) property: for an iPhone photo that is the full grid, its
+    512 px tiles being smaller, so a bomb is refused from the header alone.
+    """
+    if data[8:12] == b"crx ":
+        return None
+    brands = _brands(data)
+    size = _heif_size(data)
+    if brands & {b"avif"}:
+        return _with_size("AVIF", "an AVIF image", size)
+    if brands & {b"heic", b"heix", b"mif1"}:
+        return _with_size("HEIF", "a HEIC photo", size)
+    return None
+
+
+def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(type, body start, body end) of the boxes between ``start`` and ``end``."""
+    found: list[tuple[bytes, int, int]] = []
+    pos = start
+    while pos + 8 <= end and len(found) < _MAX_BOXES:
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        body = pos + 8
+        if size == 1:  # 64-bit size follows the type
+            if pos + 16 > end:
+                break
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+            body = pos + 16
+        elif size == 0:  # to the end of the enclosing box
+            size = end - pos
+        if size < body - pos or pos + size > end:
+            break
+        found.append((kind, body, pos + size))
+        pos += size
+    return found
+
+
+def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    for found, body, stop in _boxes(data, start, end):
+        if found == kind:
+            return body, stop
+    return None
+
+
+def _heif_size(data: bytes) -> tuple[int, int] | None:
+    meta = _child(data, 0, len(data), b"meta")
+    if meta is None:
+        return None
+    iprp = _child(data, meta[0] + 4, meta[1], b"iprp")  # meta is a FullBox
+    ipco = _child(data, iprp[0], iprp[1], b"ipco") if iprp else None
+    if ipco is None:
+        return None
+    sizes = [
+        (
+            int.from_bytes(data[body + 4 : body + 8], "big"),
+            int.from_bytes(data[body + 8 : body + 12], "big"),
+        )
+        for kind, body, stop in _boxes(data, ipco[0], ipco[1])
+        if kind == b"ispe" and stop - body >= 12
+    ]
+    return max(sizes, key=lambda wh: wh[0] * wh[1]) if sizes else None
+
+
+# --- recognised but refused -----------------------------------------------------------
 
 _RAW_ADVICE = "export it from your camera app or photo editor as a JPEG and upload that"
 _ARCHIVE_ADVICE = "unpack it and upload each photo on its own"
@@ -196,17 +270,18 @@ def _sniff_refused(data: bytes, head: bytes) -> Sniffed:
 
 
 def _iso_media(data: bytes) -> Sniffed:
-    """HEIC, AVIF, CR3 and MP4/MOV all share the ISO base media ``ftyp`` box."""
-    box_size = int.from_bytes(data[:4], "big")
-    brands = {data[8:12]}
-    compatible = data[16 : min(max(box_size, 16), 64)]
-    brands.update(compatible[i : i + 4] for i in range(0, len(compatible) - 3, 4))
-    if brands & _AVIF_BRANDS:
-        return Sniffed("AVIF", False, "an AVIF image", _EXPORT_JPEG)
+    """What is left of the ISO base media ``ftyp`` family once HEIC and AVIF stills
+    are accepted: CR3, image sequences (animated AVIF, HEIF bursts) and videos."""
+    brands = _brands(data)
     if data[8:12] == b"crx ":
         return Sniffed("RAW", False, "a camera RAW file", _RAW_ADVICE)
-    if brands & _HEIF_BRANDS:
-        return _HEIC
+    if brands & (_AVIF_BRANDS | _HEIF_BRANDS):
+        return Sniffed(
+            "HEIF-SEQUENCE",
+            False,
+            "an image sequence (a burst or an animation), not a still photo",
+            "export the one photo you want as a JPEG or HEIC and upload that",
+        )
     return Sniffed(
         "VIDEO", False, "a video", "upload a still photo (JPEG or PNG), not a video or live photo"
     )
