@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from lightbox_cli.executions import explanation, find_runs, resolve
-
 from support.images import good_jpeg
 
 KEY = "incoming/acme/MUG-1/front.jpg"

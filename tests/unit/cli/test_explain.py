@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from lightbox.audit.trail import AuditEntry, AuditTrail
 from lightbox_cli.explain import explain, state_visits, text_lines
-
 from support.fakes import InMemoryAuditStore
 
 T0 = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
