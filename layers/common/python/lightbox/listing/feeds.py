@@ -4,11 +4,19 @@ These are the payloads a seller (or a later publishing integration) submits:
 Amazon's JSON listings feed message, an eBay inventory item, an Etsy listing
 draft, and a Shopify product-import CSV row. Only facts from product.json,
 the reviewer's corrections and the image analysis are used — nothing invented.
+
+Seller text is data, never markup or a formula, wherever it lands: fields a
+marketplace renders as HTML (Shopify's "Body (HTML)", eBay's description) get
+it HTML-escaped (`html.escape`), and every CSV cell that a spreadsheet would
+read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+return, or their full-width forms) gets a leading `'` (`csv_safe`, OWASP's
+advice on CSV injection). JSON feeds carry plain text, escaped by JSON itself.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -55,6 +63,16 @@ class Feed:
     filename_suffix: str  # appended to the photo stem
     content_type: str
     body: bytes
+
+
+#: What makes a spreadsheet cell a formula (OWASP, "CSV Injection"), and the
+#: full-width forms some spreadsheets also read as one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_safe(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading `'` before a formula start."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _handle(text: str) -> str:
@@ -112,7 +130,8 @@ def ebay_feed(facts: ListingFacts) -> dict[str, Any]:
         "availability": {"shipToLocationAvailability": {"quantity": 1}},
         "product": {
             "title": facts.title,
-            "description": facts.description,
+            # eBay renders the description as HTML.
+            "description": html.escape(facts.description),
             "aspects": aspects,
             "imageUrls": [facts.image_url],
         },
@@ -137,9 +156,9 @@ def etsy_feed(facts: ListingFacts) -> dict[str, Any]:
 
 
 def shopify_feed(facts: ListingFacts) -> str:
-    body = "<p>" + facts.description + "</p>"
+    body = "<p>" + html.escape(facts.description) + "</p>"
     if facts.bullets:
-        body += "<ul>" + "".join(f"<li>{b}</li>" for b in facts.bullets) + "</ul>"
+        body += "<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in facts.bullets) + "</ul>"
     row = {
         "Handle": _handle(f"{facts.sku}-{facts.title}"),
         "Title": facts.title,
@@ -158,7 +177,7 @@ def shopify_feed(facts: ListingFacts) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SHOPIFY_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerow(row)
+    writer.writerow({column: csv_safe(value) for column, value in row.items()})
     return buffer.getvalue()
 
 

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 Category = Literal[
     "general", "electronics", "cosmetics", "fashion", "jewellery", "home_decor", "beverages"
 ]
 Marketplace = Literal["amazon", "etsy", "shopify", "ebay"]
 DEFAULT_MARKETPLACES: tuple[Marketplace, ...] = ("amazon",)
+MAX_PRODUCT_JSON_BYTES = 64 * 1024
+"""A product.json larger than this is refused before it is read (checked by validate)."""
+
+
+def _no_control_characters(value: str) -> str:
+    """Text that reaches listings and feeds is one line of printable characters."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in "\u200c\u200d":
+            raise ValueError(f"must not contain control characters (found U+{ord(char):04X})")
+    return value
+
+
+#: Seller text for listings and feeds: no control or invisible formatting characters
+#: (zero-width joiners, which some scripts need, excepted). Markup and formula-leading
+#: text are allowed here and escaped where they are written (`lightbox.listing.feeds`).
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 
 
 class _Extra(BaseModel):
@@ -42,13 +60,13 @@ class SceneOptions(_Extra):
 
 
 class PosterOptions(_Extra):
-    headline: str = Field(min_length=1, max_length=80)
-    price: str | None = Field(default=None, max_length=20)
+    headline: Text = Field(min_length=1, max_length=80)
+    price: Text | None = Field(default=None, max_length=20)
 
 
 class AssetSetOptions(_Extra):
-    headline: str | None = Field(default=None, max_length=80)
-    price: str | None = Field(default=None, max_length=20)
+    headline: Text | None = Field(default=None, max_length=80)
+    price: Text | None = Field(default=None, max_length=20)
     scene: AssetName | None = None
 
 
@@ -72,10 +90,10 @@ class ProductMetadata(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(default="", max_length=500)
+    title: Text = Field(default="", max_length=500)
     category: Category = "general"
-    brand: str = Field(default="", max_length=100)
-    price: float | None = Field(default=None, ge=0)
+    brand: Text = Field(default="", max_length=100)
+    price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
     marketplaces: list[Marketplace] = Field(default_factory=lambda: list(DEFAULT_MARKETPLACES))
@@ -97,4 +115,11 @@ class ProductMetadata(BaseModel):
         for key, item in value.items():
             if len(key) > 64 or len(str(item)) > 500:
                 raise ValueError(f"attribute {key[:64]!r} is too long (key ≤ 64, value ≤ 500)")
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"attribute {key!r} is not a finite number")
+            for text in (key, item) if isinstance(item, str) else (key,):
+                try:
+                    _no_control_characters(text)
+                except ValueError as exc:
+                    raise ValueError(f"attribute {key[:64]!r} {exc}") from None
         return value

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.imaging.codec import encode_intermediate
 from lightbox.limits import MAX_UPLOAD_BYTES
-from lightbox.models.product import ProductMetadata, StudioExtras
+from lightbox.models.product import MAX_PRODUCT_JSON_BYTES, ProductMetadata, StudioExtras
 from lightbox.models.stages import PipelineState, ValidationOutput
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
@@ -30,20 +30,45 @@ def _load_product(
     """(metadata, source, problem). A missing product.json is fine; a broken one is not."""
     if text is None:
         return ProductMetadata(), "defaults", ""
+    if len(text.encode()) > MAX_PRODUCT_JSON_BYTES:
+        return None, "product.json", _too_large(len(text.encode()))
     try:
-        return ProductMetadata.model_validate(json.loads(text)), "product.json", ""
+        document = json.loads(text, parse_constant=_not_a_number)
+        return ProductMetadata.model_validate(document), "product.json", ""
     except json.JSONDecodeError as exc:
         return (
             None,
             "product.json",
             f"product.json is not valid JSON ({exc.msg} at line {exc.lineno})",
         )
+    except RecursionError:
+        return None, "product.json", "product.json is nested too deeply to be product metadata"
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'document'}: {err['msg']}"
-            for err in exc.errors()[:5]
+            f"{_field_name(err['loc'])}: {_short(err['msg'], 200)}" for err in exc.errors()[:5]
         )
         return None, "product.json", f"product.json does not match the schema ({problems})"
+
+
+def _not_a_number(constant: str) -> float:
+    raise json.JSONDecodeError(f"{constant} is not a number JSON allows", constant, 0)
+
+
+def _short(text: str, limit: int) -> str:
+    """Seller-controlled text quoted in a reason: bounded, so it fits the state (256 KB)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    """The field at fault as a path (`extras.ad_poster.headline`); unknown keys shortened."""
+    return ".".join(_short(str(part), 40) for part in loc) or "document"
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"product.json is {size / 1024:.0f} KiB; the limit is "
+        f"{MAX_PRODUCT_JSON_BYTES // 1024} KiB. Keep only the product's own fields"
+    )
 
 
 def fingerprint(photo_sha256: str, product_text: str | None, config_version: str) -> str:
@@ -107,7 +132,15 @@ def _check(state: PipelineState, deps: Deps) -> ValidationOutput:
             f"{MAX_UPLOAD_BYTES / 2**20:.0f} MiB. Export it at a lower resolution or quality."
         )
     # The SKU's folder as uploaded (photo.seller and .sku are NFC-normalised).
-    product_text = deps.objects.get_text_or_none(f"{photo.key.rsplit('/', 1)[0]}/product.json")
+    product_key = f"{photo.key.rsplit('/', 1)[0]}/product.json"
+    product_info = deps.objects.head(product_key)
+    if product_info is not None and product_info.size > MAX_PRODUCT_JSON_BYTES:
+        # Refused before it is read: a 1 GB product.json never reaches memory.
+        return _refused(
+            _too_large(product_info.size) + " and upload the photo again.",
+            product_source="product.json",
+        )
+    product_text = deps.objects.get_text_or_none(product_key)
     product, source, problem = _load_product(product_text)
     if product is not None:
         product = _with_category_defaults(product)
