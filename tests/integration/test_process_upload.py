@@ -92,3 +92,28 @@ def test_given_changed_product_json_when_uploaded_again_then_its_photos_are_sent
 
     assert all(item.uploaded for item in again)
     assert _versions("incoming/acme/MUG-1/photo-1.jpg") == 2
+
+
+def test_given_sellers_own_file_names_when_uploaded_then_keys_keep_them_and_names_match_intake(
+    ctx, tmp_path
+):
+    from lightbox.keys import execution_name
+
+    folder = tmp_path / "Händler" / "Größe 42"
+    folder.mkdir(parents=True)
+    (folder / "product.json").write_text('{"title": "Tasse"}')
+    names = ["name with spaces & ünïcode.jpg", "Men's shoe.jpg", "#2.jpg", "赤いマグカップ.jpg"]
+    for i, name in enumerate(names):
+        (folder / name).write_bytes(f"photo {i}".encode())
+
+    items = upload(ctx, collect_inputs([tmp_path], None), jobs=2)
+
+    assert sorted(item.key for item in items) == sorted(
+        f"incoming/Händler/Größe 42/{name}" for name in names
+    )
+    s3 = boto3.client("s3")
+    for item in items:
+        head = s3.head_object(Bucket=BUCKET, Key=item.key)
+        # The name intake derives from the S3 event is among those the CLI follows.
+        assert execution_name(BUCKET, item.key, head["VersionId"]) in item.candidates
+    assert _versions("incoming/Händler/Größe 42/product.json") == 1
