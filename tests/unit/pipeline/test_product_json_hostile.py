@@ -106,3 +106,27 @@ def test_given_any_json_document_when_loaded_then_a_product_or_a_bounded_reason(
     if product is not None:
         for text in (product.title, product.brand, *map(str, product.attributes.values())):
             assert not any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+@pytest.mark.parametrize(
+    ("reference", "ok"),
+    [
+        ("assets/look.jpg", True),
+        ("assets/Größe Rückseite.jpg", True),
+        ("assets/商品 裏.jpg", True),
+        ("assets/../x.jpg", False),
+        ("assets/", False),
+        ("look.jpg", False),
+        ("assets/a\\b.jpg", False),
+        ("assets/a\x07.jpg", False),
+    ],
+)
+def test_given_an_asset_reference_when_loaded_then_any_seller_file_name_but_no_path_tricks(
+    reference: str, ok: bool
+):
+    document = {"extras": {"lookalike": {"reference": reference}}}
+
+    product, _, problem = _load_product(json.dumps(document))
+
+    assert (product is not None) is ok, problem
+    assert ok or "extras.lookalike.reference" in problem

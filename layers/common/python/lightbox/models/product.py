@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from lightbox.keys import refused_character
+
 Category = Literal[
     "general", "electronics", "cosmetics", "fashion", "jewellery", "home_decor", "beverages"
 ]
@@ -35,7 +37,21 @@ class _Extra(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-AssetName = Annotated[str, Field(pattern=r"^assets/[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$")]
+def _asset_name(value: str) -> str:
+    """`assets/<file>`: one file of the SKU's assets folder, any name a seller's tools
+    write (the key contract's characters, `lightbox.keys.refused_character`)."""
+    name = value.removeprefix("assets/")
+    if name == value or not name.strip() or "/" in name or name in (".", ".."):
+        raise ValueError("must name one file as assets/<file>")
+    if len(name) > 200:
+        raise ValueError("the file name is longer than 200 characters")
+    problem = refused_character(name)
+    if problem:
+        raise ValueError(f"the file name contains {problem}")
+    return value  # as written: it must match the uploaded key byte for byte
+
+
+AssetName = Annotated[str, AfterValidator(_asset_name)]
 
 
 class LookalikeOptions(_Extra):
