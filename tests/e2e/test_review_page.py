@@ -1,10 +1,12 @@
 """The review page in a real headless Chromium against the deployed stack.
 
-Three borderline photos go to review. On the page (served by `lightbox review
+Four borderline photos go to review. On the page (served by `lightbox review
 serve`, signed in with a token from `lightbox review token`) one is approved
 with the keyboard and ends published, one is rejected with a reason that
-lands in the audit trail, and one is left alone: it escalates to the next
-level and is finally rejected. A screenshot of the page is kept under out/.
+lands in the audit trail, one is corrected (title, crop margin by mouse,
+"cut-out too loose") and ends published after its renders were made again,
+and one is left alone: it escalates to the next level and is finally
+rejected. A screenshot of the page is kept under out/.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def test_given_borderline_photos_when_reviewed_on_the_page_then_published_reject
     )
     names = {
         sku: _upload(stack, sku, seed)
-        for sku, seed in (("APPROVE", 31), ("REJECT", 32), ("IGNORE", 33))
+        for sku, seed in (("APPROVE", 31), ("REJECT", 32), ("CORRECT", 34), ("IGNORE", 33))
     }
     tasks = {sku: _pending(stack, n) for sku, n in names.items()}
     token = mint_token(stack.ctx, "page-reviewer", 1, 1)
@@ -98,6 +100,9 @@ def test_given_borderline_photos_when_reviewed_on_the_page_then_published_reject
         page.open_task("REJECT")
         page.reject("The mug handle is cut off; retake it with the whole mug in frame.")
         page.wait_status("REJECT: rejected")
+        page.open_task("CORRECT")
+        page.correct("Red stoneware mug, 350 ml", margin_clicks=2, cutout="too_loose")
+        page.wait_status("CORRECT: corrected")
 
     approved = stack.wait_for_execution(names["APPROVE"], timeout=300)
     rejected = stack.wait_for_execution(names["REJECT"], timeout=300)
@@ -110,6 +115,21 @@ def test_given_borderline_photos_when_reviewed_on_the_page_then_published_reject
         ("rejected", "The mug handle is cut off; retake it with the whole mug in frame.")
     ]
     assert any(r["actor"] == "human:page-reviewer" for r in _audit(stack, approved["name"]))
+    corrected = stack.wait_for_execution(names["CORRECT"], timeout=300)
+    out = stack.output(corrected)
+    assert out["status"] == "published", out
+    history = stack.ctx.client("stepfunctions").get_execution_history(
+        executionArn=corrected["executionArn"], maxResults=1000
+    )["events"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
+    ]
+    assert "ReEnhancePhoto" in entered and "ReRenderMainImage" in entered  # pixels changed
+    listing_key = out["outputs"]["amazon"].rsplit(".", 1)[0] + ".listing.json"
+    listing = json.loads(
+        stack.ctx.client("s3").get_object(Bucket=stack.bucket, Key=listing_key)["Body"].read()
+    )
+    assert listing["title"] == "Red stoneware mug, 350 ml"
 
     # Nobody decides the third: each level times out (ReviewTimeoutSeconds), then reject.
     ignored = stack.wait_for_execution(names["IGNORE"], timeout=900)

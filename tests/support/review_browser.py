@@ -166,9 +166,33 @@ class ReviewPage:
             lambda d: d.find_element(By.CSS_SELECTOR, "#reject-form textarea"), "reject form"
         )
         box.send_keys(reason)
-        button = self.driver.find_element(By.CSS_SELECTOR, "#reject-form button[type=submit]")
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-        button.click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "#reject-form button[type=submit]"))
+
+    def correct(self, title: str, margin_clicks: int, cutout: str) -> None:
+        """Open the correction form with `c`, edit the title, nudge the margin with the
+        mouse (each click: 0.02 less margin) and say how the cut-out is wrong."""
+        from selenium.webdriver.common.by import By
+
+        self.press("c")
+        form = self._wait(
+            lambda d: (
+                d.find_element(By.ID, "correct-form").is_displayed()
+                and d.find_element(By.ID, "correct-form")
+            ),
+            "correction form",
+        )
+        field = form.find_element(By.NAME, "title")
+        field.clear()
+        field.send_keys(title)
+        for _ in range(margin_clicks):
+            self.click(form.find_element(By.ID, "margin-less"))
+        self.click(form.find_element(By.CSS_SELECTOR, f"input[name=cutout][value={cutout}]"))
+        self.click(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+    def click(self, element: Any) -> None:
+        """Click as a mouse would, with the element scrolled clear of the status line."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
 
     def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

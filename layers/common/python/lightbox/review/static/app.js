@@ -230,6 +230,7 @@ function openReject() {
   if (!state.detail || !state.detail.can_decide) return;
   closeForms();
   $("#reject-form").hidden = false;
+  $("#reject-form").scrollIntoView({ block: "nearest" });
   $("#reject-form textarea").focus();
 }
 
@@ -244,6 +245,7 @@ function openCorrect() {
   form.elements.title.value = d.listing.title || "";
   form.elements.bullets.value = (d.listing.bullets || []).join("\n");
   form.hidden = false;
+  form.scrollIntoView({ block: "nearest" });
   form.elements.category.focus();
 }
 
