@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,23 @@ def test_given_the_same_photo_uploaded_twice_with_plain_s3_client_when_processed
     )
     (record,) = store.records(f"pipeline#{again['name']}")
     assert record["decision"] == "unchanged"
+
+
+def test_given_an_iphone_heic_uploaded_with_plain_s3_client_when_processed_then_not_refused(
+    deployed_stack,
+):
+    _set_thresholds(deployed_stack, "v-e2e-heic", auto=0.2, review=0.1)
+    heic = (Path(__file__).parents[1] / "support" / "heic" / "rotated.heic").read_bytes()
+
+    desc = deployed_stack.wait_for_execution(
+        _put(deployed_stack, f"{FOLDER}/IMG_4032.HEIC", heic), timeout=240
+    )
+
+    out = deployed_stack.output(desc)
+    assert out["status"] in ("published", "in_review", "rejected"), out
+    store = DynamoAuditStore(
+        deployed_stack.ctx.outputs["AuditTableName"], deployed_stack.ctx.resource("dynamodb")
+    )
+    validate = min(store.records(f"pipeline#{desc['name']}"), key=lambda r: r["seq"])
+    assert validate["decision"] == "accepted"
+    assert json.loads(validate["details"])["format"] == "HEIF"
