@@ -22,7 +22,13 @@ from typing import Any
 from rich.console import Console
 
 from lightbox.adapters.dynamodb import DynamoAuditStore
-from lightbox.audit.trail import AuditEntry, AuditTrail, human_actor, pipeline_pk
+from lightbox.audit.trail import (
+    AuditEntry,
+    AuditTrail,
+    human_actor,
+    pipeline_pk,
+    verify_anchored,
+)
 from lightbox.keys import INCOMING_PREFIX, execution_name
 from lightbox_cli.context import StackContext
 from lightbox_cli.explain import explain, text_lines
@@ -156,8 +162,12 @@ def explanation(ctx: StackContext, arn: str) -> dict[str, Any]:
     sfn = ctx.client("stepfunctions")
     describe = sfn.describe_execution(executionArn=arn)
     store = DynamoAuditStore(ctx.outputs["AuditTableName"], ctx.resource("dynamodb"))
-    records = store.records(pipeline_pk(describe["name"]))
+    pk = pipeline_pk(describe["name"])
+    records = store.records(pk)
     x = explain(describe, _history(sfn, arn), list(records))
+    anchored = verify_anchored(records, store.head(pk))  # the tail too (the chain's head)
+    if x.chain_ok and not anchored.ok:
+        x.chain_ok, x.chain_problem = False, anchored.problem
     return {"json": x.to_json(), "lines": text_lines(x)}
 
 

@@ -157,3 +157,29 @@ def test_given_a_finished_run_sealed_when_a_record_is_deleted_then_audit_verify_
     table = moto_pipeline.dynamodb.Table(moto_pipeline.tables["AuditTable"])
     table.delete_item(Key={"pk": f"pipeline#{name}", "sk": f"rec#{seq:06d}"})
     assert _verify_cli(moto_pipeline, name) == 1
+
+
+def test_given_a_run_whose_last_record_was_deleted_when_shown_then_the_chain_is_broken(
+    moto_pipeline,
+):
+    from types import SimpleNamespace
+
+    from lightbox_cli.executions import explanation
+    from support.images import good_jpeg
+
+    moto_pipeline.set_thresholds("v1", auto=0.05, review=0.01)
+    name = moto_pipeline.upload("incoming/acme/MUG-1/front.jpg", good_jpeg())["execution_name"]
+    arn = moto_pipeline.execution_arn(name)
+    moto_pipeline.wait(arn)
+    ctx = SimpleNamespace(
+        client=lambda service: moto_pipeline.sfn,
+        resource=lambda service: moto_pipeline.dynamodb,
+        outputs={"AuditTableName": moto_pipeline.tables["AuditTable"]},
+    )
+    assert explanation(ctx, arn)["json"]["chain_ok"]
+    last = moto_pipeline.audit(name)[-1]
+    table = moto_pipeline.dynamodb.Table(moto_pipeline.tables["AuditTable"])
+    table.delete_item(Key={"pk": f"pipeline#{name}", "sk": last["sk"]})
+    shown = explanation(ctx, arn)
+    assert not shown["json"]["chain_ok"]
+    assert any("CHAIN BROKEN" in line for line in shown["lines"])
