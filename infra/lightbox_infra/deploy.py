@@ -364,7 +364,15 @@ def _owned_by(name: str, prefix: str) -> bool:
 
 #: What follows `lightbox-{env}-` in the names of retained resources (tables; buckets
 #: go on with the account id, which is all digits).
-_RESOURCE_SUFFIXES = ("audit", "audit-seals", "content-index", "config", "review", "artifacts")
+_RESOURCE_SUFFIXES = (
+    "audit",
+    "audit-seals",
+    "content-index",
+    "idempotency",
+    "config",
+    "review",
+    "artifacts",
+)
 
 
 def delete_local(endpoint: str, env: str = "local") -> None:
