@@ -359,20 +359,15 @@ def _owned_by(name: str, prefix: str) -> bool:
     if not name.startswith(prefix):
         return False
     rest = name[len(prefix) :]
-    return rest in _RESOURCE_SUFFIXES or rest.split("-")[0].isdigit()
+    # Tables end in a suffix the template names; the bucket goes on with the account id.
+    return rest in resource_suffixes() or re.fullmatch(r"\d{12}-[a-z0-9-]+", rest) is not None
 
 
-#: What follows `lightbox-{env}-` in the names of retained resources (tables; buckets
-#: go on with the account id, which is all digits).
-_RESOURCE_SUFFIXES = (
-    "audit",
-    "audit-seals",
-    "content-index",
-    "idempotency",
-    "config",
-    "review",
-    "artifacts",
-)
+def resource_suffixes() -> set[str]:
+    """What follows `lightbox-{env}-` in the template's table names, read from the
+    template itself so a new table is cleaned up without a change here."""
+    text = (repo_root() / "template.yaml").read_text()
+    return set(re.findall(r"TableName: !Sub lightbox-\$\{Environment\}-([a-z0-9-]+)", text))
 
 
 def delete_local(endpoint: str, env: str = "local") -> None:

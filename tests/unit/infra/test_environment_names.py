@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from lightbox_infra.deploy import (
-    _RESOURCE_SUFFIXES,
     ENV_NAME,
     DeployError,
     _owned_by,
     check_env_name,
+    resource_suffixes,
 )
-from support.template import TEMPLATE, load_template
+from support.template import load_template
 
 
 @pytest.mark.parametrize("name", ["local", "dev", "prod", "pr-42", "alice-eu"])
@@ -40,7 +38,9 @@ def test_given_dev_and_dev_eu_when_cleaning_dev_then_dev_eu_resources_are_not_it
     assert not _owned_by("lightbox-dev-eu-000000000000-us-east-1", "lightbox-dev-")
 
 
-def test_given_every_named_table_in_the_template_when_listed_then_cleanup_knows_its_suffix():
-    text = TEMPLATE.read_text()
-    suffixes = set(re.findall(r"TableName: !Sub lightbox-\$\{Environment\}-([a-z-]+)", text))
-    assert suffixes and suffixes <= set(_RESOURCE_SUFFIXES)
+def test_given_the_template_when_read_then_cleanup_knows_every_table_it_names():
+    suffixes = resource_suffixes()
+
+    assert {"audit", "config", "review"} <= suffixes
+    assert all(_owned_by(f"lightbox-pr-7-{s}", "lightbox-pr-7-") for s in suffixes)
+    assert not any(_owned_by(f"lightbox-pr-7-{s}", "lightbox-pr-") for s in suffixes)
