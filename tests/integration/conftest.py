@@ -99,6 +99,28 @@ class MotoPipeline:
             time.sleep(0.1)
         raise TimeoutError(f"execution {arn} still running after {timeout}s")
 
+    def review_service(self) -> Any:
+        """The review service over this pipeline's table and task tokens (what the
+        review API and `lightbox review` use)."""
+        from lightbox.adapters.aws import TaskTokens
+        from lightbox.adapters.dynamodb import DynamoReviewStore
+        from lightbox.review.service import ReviewService
+
+        store = DynamoReviewStore(self.tables["ReviewTable"], self.dynamodb)
+        return ReviewService(store, TaskTokens(self.sfn))
+
+    def upload_to_review(
+        self, key: str, data: bytes, version: str = "v-review"
+    ) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        """Upload under thresholds that send any usable photo to review; wait for its
+        task. Returns the intake result, the execution ARN and the pending task."""
+        self.set_thresholds(version, auto=0.999, review=0.05)
+        started = self.upload(key, data)
+        arn = self.execution_arn(started["execution_name"])
+        self.wait(arn, until_review=True)
+        (task,) = self.pending_tasks()
+        return started, arn, task
+
     def pending_tasks(self) -> list[dict[str, Any]]:
         from lightbox.adapters.dynamodb import DynamoReviewStore
 

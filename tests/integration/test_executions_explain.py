@@ -25,17 +25,8 @@ def _ctx(pipeline):
 def test_given_a_reviewed_photo_when_shown_by_key_then_one_screen_says_what_and_why(
     moto_pipeline,
 ):
-    moto_pipeline.set_thresholds("v7", auto=0.999, review=0.05)
-    started = moto_pipeline.upload(KEY, good_jpeg())
-    arn = moto_pipeline.execution_arn(started["execution_name"])
-    moto_pipeline.wait(arn, until_review=True)
-    (task,) = moto_pipeline.pending_tasks()
-    from lightbox.adapters.aws import TaskTokens
-    from lightbox.adapters.dynamodb import DynamoReviewStore
-    from lightbox.review.service import ReviewService
-
-    store = DynamoReviewStore(moto_pipeline.tables["ReviewTable"], moto_pipeline.dynamodb)
-    service = ReviewService(store, TaskTokens(moto_pipeline.sfn))
+    _, arn, task = moto_pipeline.upload_to_review(KEY, good_jpeg(), "v7")
+    service = moto_pipeline.review_service()
     service.decide(task["task_id"], "rejected", "rita", reason="handle is cropped")
     moto_pipeline.wait(arn)
     ctx = _ctx(moto_pipeline)

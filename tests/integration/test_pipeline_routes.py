@@ -11,11 +11,9 @@ import json
 
 import pytest
 
-from lightbox.adapters.aws import StepFunctionsExecutions, TaskTokens
-from lightbox.adapters.dynamodb import DynamoReviewStore
+from lightbox.adapters.aws import StepFunctionsExecutions
 from lightbox.audit.trail import verify_chain
 from lightbox.pipeline.intake import start_for_upload
-from lightbox.review.service import ReviewService
 from support.images import good_jpeg
 
 KEY = "incoming/acme/MUG-1/front.jpg"
@@ -23,13 +21,6 @@ KEY = "incoming/acme/MUG-1/front.jpg"
 
 def _output(desc: dict) -> dict:
     return json.loads(desc["output"])
-
-
-def _review_service(pipeline) -> ReviewService:
-    return ReviewService(
-        DynamoReviewStore(pipeline.tables["ReviewTable"], pipeline.dynamodb),
-        TaskTokens(pipeline.sfn),
-    )
 
 
 def _assert_terminal_audit(pipeline, name: str, decision: str) -> list[dict]:
@@ -100,9 +91,9 @@ def test_given_borderline_score_when_reviewer_decides_then_execution_follows_dec
     desc = moto_pipeline.wait(arn, until_review=True)
     assert desc["status"] == "RUNNING"
     (task,) = moto_pipeline.pending_tasks()
-    assert "token" not in _review_service(moto_pipeline).pending()[0]
+    assert "token" not in moto_pipeline.review_service().pending()[0]
 
-    service = _review_service(moto_pipeline)
+    service = moto_pipeline.review_service()
     result = service.decide(task["task_id"], decision, "rita", reason="background has a crease")
     again = service.decide(task["task_id"], decision, "rita", reason="background has a crease")
     desc = moto_pipeline.wait(arn)

@@ -7,9 +7,6 @@ import json
 
 from PIL import Image
 
-from lightbox.adapters.aws import TaskTokens
-from lightbox.adapters.dynamodb import DynamoReviewStore
-from lightbox.review.service import ReviewService
 from support.images import good_jpeg
 
 KEY = "incoming/acme/MUG-1/front.jpg"
@@ -28,19 +25,12 @@ def _framed_jpeg() -> bytes:
 def test_given_an_approved_task_whose_render_fails_its_rules_when_publishing_then_rejected_with_why(
     moto_pipeline,
 ):
-    moto_pipeline.set_thresholds("v5", auto=0.999, review=0.05)
-    started = moto_pipeline.upload(KEY, good_jpeg())
-    arn = moto_pipeline.execution_arn(started["execution_name"])
-    moto_pipeline.wait(arn, until_review=True)
-    (task,) = moto_pipeline.pending_tasks()
+    started, arn, task = moto_pipeline.upload_to_review(KEY, good_jpeg(), "v5")
     render_key = task["renders"]["amazon"]
     # The render changed after scoring: publish must judge the bytes it would publish.
     moto_pipeline.s3.put_object(Bucket=moto_pipeline.bucket, Key=render_key, Body=_framed_jpeg())
 
-    ReviewService(
-        DynamoReviewStore(moto_pipeline.tables["ReviewTable"], moto_pipeline.dynamodb),
-        TaskTokens(moto_pipeline.sfn),
-    ).decide(task["task_id"], "approved", "rita")
+    moto_pipeline.review_service().decide(task["task_id"], "approved", "rita")
     desc = moto_pipeline.wait(arn)
 
     out = json.loads(desc["output"])

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import json
 
-from lightbox.adapters.aws import TaskTokens
-from lightbox.adapters.dynamodb import DynamoReviewStore
-from lightbox.review.service import ReviewService
 from support.images import good_jpeg
 
 KEY = "incoming/acme/MUG-1/front.jpg"
-
-
-def _service(pipeline) -> ReviewService:
-    return ReviewService(
-        DynamoReviewStore(pipeline.tables["ReviewTable"], pipeline.dynamodb),
-        TaskTokens(pipeline.sfn),
-    )
 
 
 def _object(pipeline, key: str) -> bytes:
@@ -26,14 +16,10 @@ def _object(pipeline, key: str) -> bytes:
 def test_given_a_crop_and_cutout_correction_when_decided_then_rerendered_and_published_corrected(
     moto_pipeline,
 ):
-    moto_pipeline.set_thresholds("v7", auto=0.999, review=0.05)
-    started = moto_pipeline.upload(KEY, good_jpeg())
-    arn = moto_pipeline.execution_arn(started["execution_name"])
-    moto_pipeline.wait(arn, until_review=True)
-    (task,) = moto_pipeline.pending_tasks()
+    started, arn, task = moto_pipeline.upload_to_review(KEY, good_jpeg(), "v7")
     before = _object(moto_pipeline, task["renders"]["amazon"])
 
-    _service(moto_pipeline).decide(
+    moto_pipeline.review_service().decide(
         task["task_id"],
         "corrected",
         "rita",
@@ -68,13 +54,9 @@ def test_given_a_crop_and_cutout_correction_when_decided_then_rerendered_and_pub
 def test_given_a_text_only_correction_when_decided_then_published_without_rerendering(
     moto_pipeline,
 ):
-    moto_pipeline.set_thresholds("v8", auto=0.999, review=0.05)
-    started = moto_pipeline.upload(KEY, good_jpeg())
-    arn = moto_pipeline.execution_arn(started["execution_name"])
-    moto_pipeline.wait(arn, until_review=True)
-    (task,) = moto_pipeline.pending_tasks()
+    _, arn, task = moto_pipeline.upload_to_review(KEY, good_jpeg(), "v8")
 
-    _service(moto_pipeline).decide(
+    moto_pipeline.review_service().decide(
         task["task_id"], "corrected", "rita", "", {"category": "general"}
     )
     desc = moto_pipeline.wait(arn, timeout=120)
