@@ -150,7 +150,9 @@ def explain(
         )
         for r in ordered
     ]
-    terminal = lines[-1] if lines else None
+    # Who decided: the reviewer when a person did, else the stage that ended the run.
+    people = [line for line in lines if line.actor.startswith("human:")]
+    terminal = people[-1] if people else (lines[-1] if lines else None)
     error: dict[str, str] = {}
     if describe.get("error") or describe.get("cause"):
         error = {"error": str(describe.get("error", "")), "cause": str(describe.get("cause", ""))}

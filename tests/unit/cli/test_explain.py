@@ -56,6 +56,10 @@ def _audit() -> list:
         "pipeline#run-1",
         AuditEntry(stage="review", decision="rejected", reason="glaze chipped", actor="human:ana"),
     )
+    trail.append(
+        "pipeline#run-1",
+        AuditEntry(stage="reject", decision="rejected", reason="glaze chipped", actor="agent:rej"),
+    )
     return list(store.records("pipeline#run-1"))
 
 
