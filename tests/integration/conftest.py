@@ -49,11 +49,10 @@ class MotoPipeline:
         store = DynamoConfigStore(self.tables["ConfigTable"], self.dynamodb)
         store.publish(version, json.dumps({"general": {"auto": auto, "review": review}}), "test")
 
-    def upload(self, key: str, data: bytes) -> dict[str, Any]:
-        """Put the object, then deliver the EventBridge event to the intake function
-        (moto does not route S3 → EventBridge → Lambda; LocalStack e2e covers that)."""
+    def put_photo(self, key: str, data: bytes) -> dict[str, Any]:
+        """Put the object; return the EventBridge "Object Created" event S3 sends for it."""
         put = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
-        event = {
+        return {
             "version": "0",
             "id": "1",
             "detail-type": "Object Created",
@@ -78,6 +77,11 @@ class MotoPipeline:
                 "reason": "PutObject",
             },
         }
+
+    def upload(self, key: str, data: bytes) -> dict[str, Any]:
+        """Put the object, then deliver the EventBridge event to the intake function
+        (moto does not route S3 → EventBridge → Lambda; LocalStack e2e covers that)."""
+        event = self.put_photo(key, data)
         response = self.lambda_client.invoke(
             FunctionName=self.intake_function, Payload=json.dumps(event).encode()
         )

@@ -17,32 +17,7 @@ KEY = "incoming/acme/MUG-1/front.jpg"
 
 def _dead_letter(pipeline: Any, queue_url: str, key: str) -> None:
     """What EventBridge puts on the queue when it gives up on the intake target."""
-    put = pipeline.s3.put_object(Bucket=pipeline.bucket, Key=key, Body=good_jpeg())
-    event = {
-        "version": "0",
-        "id": "e-1",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "123456789012",
-        "time": "2026-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [f"arn:aws:s3:::{pipeline.bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": pipeline.bucket},
-            "object": {
-                "key": key,
-                "size": 1,
-                "etag": put["ETag"].strip('"'),
-                "version-id": put.get("VersionId"),
-                "sequencer": "0",
-            },
-            "request-id": "r",
-            "requester": "123456789012",
-            "source-ip-address": "127.0.0.1",
-            "reason": "PutObject",
-        },
-    }
+    event = pipeline.put_photo(key, good_jpeg())
     target = pipeline.lambda_client.get_function(FunctionName=pipeline.intake_function)
     attributes = {
         "RULE_ARN": "arn:aws:events:us-east-1:123456789012:rule/photo-uploaded",
