@@ -7,17 +7,9 @@ import json
 from lightbox.audit.trail import verify_chain
 from lightbox.keys import parse_photo_key
 from support.images import good_jpeg
+from support.names import SELLER_FILE_NAMES
 
-NAMES = [
-    "name with spaces & ünïcode.jpg",
-    "Größe.jpg",
-    "café.jpg",
-    "Men's shoe.jpg",
-    "red, large.jpg",
-    "#2.jpg",
-    "赤いマグカップ.jpg",
-    "产品图片.jpg",
-]
+NAMES = SELLER_FILE_NAMES
 FOLDER = "incoming/Händler/Größe 42"
 _SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._ ()+-/")
 

@@ -11,19 +11,9 @@ from lightbox.keys import (
     safe_segment,
     slug,
 )
+from support.names import SELLER_FILE_NAMES
 
-SELLER_NAMES = [
-    "name with spaces & ünïcode.jpg",
-    "Größe.jpg",
-    "café.jpg",
-    "Men's shoe.jpg",
-    "red, large.jpg",
-    "#2.jpg",
-    "商品写真 正面.jpg",
-    "赤いマグカップ.jpg",
-    "产品图片（白色）.jpg",
-    "😀 mug.jpg",
-]
+SELLER_NAMES = [*SELLER_FILE_NAMES, "商品写真 正面.jpg", "产品图片（白色）.jpg", "😀 mug.jpg"]
 _OUTPUT_SAFE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._ ()+-")
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from lightbox_cli.contact_sheet import render_contact_sheet
 from lightbox_cli.process import Item, ProcessError, collect_inputs, write_report
+from support.names import SELLER_FILE_NAMES
 
 
 def _touch(path: Path, data: bytes = b"x") -> Path:
@@ -28,16 +29,7 @@ def test_given_seller_sku_folders_when_collected_then_keys_follow_the_upload_con
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "name with spaces & ünïcode.jpg",
-        "Größe.jpg",
-        "café.jpg",
-        "Men's shoe.jpg",
-        "red, large.jpg",
-        "#2.jpg",
-        "赤いマグカップ.jpg",
-        "产品图片.jpg",
-    ],
+    SELLER_FILE_NAMES,
 )
 def test_given_sellers_own_file_names_when_collected_then_uploaded_under_those_names(
     tmp_path, name
