@@ -7,6 +7,7 @@ transform and DefinitionSubstitutions), so nothing is hand-created.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -173,15 +174,21 @@ def build_unless_current(env_vars: dict[str, str], log: Path) -> float:
     root = repo_root()
     built = root / ".aws-sam" / "build" / "template.yaml"
     stamp_file = state_dir() / "cache" / "sam-build.stamp"
-    inputs = layer_cache.build_inputs_digest(root)
-    stamp = layer_cache.build_stamp(inputs, built)
-    if stamp and stamp_file.is_file() and stamp_file.read_text() == stamp:
-        with log.open("a") as out:
-            out.write(f"\n$ sam build skipped: sources unchanged since the last build ({inputs})\n")
-        return time.monotonic() - started
-    build(env_vars, log)
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
-    stamp_file.write_text(layer_cache.build_stamp(inputs, built))
+    # One build dir per checkout: a second deploy (demo, tests, another environment)
+    # waits for a running build instead of copying over its half-written artifacts.
+    with (stamp_file.parent / "sam-build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        inputs = layer_cache.build_inputs_digest(root)
+        stamp = layer_cache.build_stamp(inputs, built)
+        if stamp and stamp_file.is_file() and stamp_file.read_text() == stamp:
+            with log.open("a") as out:
+                out.write(
+                    f"\n$ sam build skipped: sources unchanged since the last build ({inputs})\n"
+                )
+            return time.monotonic() - started
+        build(env_vars, log)
+        stamp_file.write_text(layer_cache.build_stamp(inputs, built))
     return time.monotonic() - started
 
 

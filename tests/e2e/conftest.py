@@ -8,6 +8,7 @@ test module, on a free port with a temporary state folder.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import time
 from collections.abc import Iterator
@@ -62,6 +63,16 @@ class DeployedStack:
 
 @pytest.fixture(scope="session")
 def deployed_stack() -> Iterator[DeployedStack]:
+    # One deployed-stack session per checkout at a time: a second run (another
+    # terminal) waits here instead of stopping the first one's emulator.
+    lock_file = state_dir() / "e2e-emulator.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from _deployed_stack()
+
+
+def _deployed_stack() -> Iterator[DeployedStack]:
     emulator = Emulator(root=state_dir() / "e2e-emulator", port=E2E_PORT)
     status = emulator.start()
     try:
