@@ -196,6 +196,11 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
         Name=resolve(template["Resources"]["EscalationTopic"]["Properties"]["TopicName"])
     )
     resolve.refs["EscalationTopic"] = topic["TopicArn"]
+    events = boto3.client("events", region_name=REGION)
+    for logical, res in resources_of_type(template, "AWS::Events::EventBus").items():
+        bus = events.create_event_bus(Name=resolve(res["Properties"]["Name"]))
+        resolve.refs[logical] = resolve(res["Properties"]["Name"])
+        resolve.attrs[(logical, "Arn")] = bus["EventBusArn"]
     secret = template["Resources"]["ReviewSigningSecret"]["Properties"]
     resolve.refs["ReviewSigningSecret"] = boto3.client(
         "secretsmanager", region_name=REGION

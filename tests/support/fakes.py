@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lightbox.audit.trail import HEAD_SK, RECORD_PREFIX, AuditConflictError, AuditTrail
+from lightbox.models.status import StatusEvent
 from lightbox.pipeline.deps import Deps
 from lightbox.ports import ContentClaim, ObjectInfo
 from lightbox.review.service import ReviewService, TokenExpiredError
@@ -235,6 +236,19 @@ class RecordingNotifier:
 
 
 @dataclass
+class RecordingStatusEvents:
+    """`StatusEvents`: keeps every event sent, in order."""
+
+    sent: list[StatusEvent] = field(default_factory=list)
+
+    def send(self, event: StatusEvent) -> None:
+        self.sent.append(event)
+
+    def of_type(self, detail_type: str) -> list[StatusEvent]:
+        return [e for e in self.sent if e.detail_type == detail_type]
+
+
+@dataclass
 class RecordingExecutions:
     """`Executions`: a second start under the same name returns None."""
 
@@ -255,6 +269,7 @@ def test_settings(**overrides: Any) -> Settings:
         "CONFIG_TABLE": "lightbox-test-config",
         "CONTENT_INDEX_TABLE": "lightbox-test-content-index",
         "ESCALATION_TOPIC_ARN": RecordingNotifier.topic_arn,
+        "STATUS_BUS_NAME": "lightbox-test-status",
         "ENVIRONMENT": "local",
     }
     values.update(overrides)
@@ -274,6 +289,7 @@ class Fakes:
     reviews: InMemoryReviewStore = field(default_factory=InMemoryReviewStore)
     tokens: RecordingTokens = field(default_factory=RecordingTokens)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    status_events: RecordingStatusEvents = field(default_factory=RecordingStatusEvents)
     now: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
 
     def deps(self, **settings: Any) -> Deps:
@@ -286,4 +302,5 @@ class Fakes:
             reviews=self.reviews,
             review_service=ReviewService(self.reviews, self.tokens, clock=clock),
             notifier=self.notifier,
+            status_events=self.status_events,
         )

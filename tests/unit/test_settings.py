@@ -13,6 +13,7 @@ STAGE_ENV = {
     "CONFIG_TABLE": "lightbox-dev-config",
     "CONTENT_INDEX_TABLE": "lightbox-dev-content-index",
     "ESCALATION_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:lightbox-dev-escalations",
+    "STATUS_BUS_NAME": "lightbox-dev-status",
 }
 
 

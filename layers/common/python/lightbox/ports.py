@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from lightbox.models.status import StatusEvent
 
 
 @dataclass(frozen=True)
@@ -146,4 +149,12 @@ class Executions(Protocol):
 
     def start(self, name: str, payload: dict[str, Any]) -> str | None:
         """The execution's ARN, or None when one of that name already exists."""
+        ...
+
+
+class StatusEvents(Protocol):
+    """Status for sellers (`lightbox.models.status`): the stack's event bus."""
+
+    def send(self, event: StatusEvent) -> None:
+        """Deliver one event; raise when the bus refused it (the stage's Retry sends again)."""
         ...

@@ -47,6 +47,7 @@ class Settings(_FromEnvironment):
     config_table: Name = Field(alias="CONFIG_TABLE")
     content_index_table: Name = Field(alias="CONTENT_INDEX_TABLE")
     escalation_topic_arn: Arn = Field(alias="ESCALATION_TOPIC_ARN")
+    status_bus: Name = Field(alias="STATUS_BUS_NAME")
     environment: Name = Field(default="local", alias="ENVIRONMENT")
     review_timeout_seconds: int = Field(default=86400, gt=0, alias="REVIEW_TIMEOUT_SECONDS")
     max_review_levels: int = Field(default=2, ge=1, alias="MAX_REVIEW_LEVELS")

@@ -14,8 +14,9 @@ from lightbox.adapters.aws import TaskTokens
 from lightbox.adapters.content_index import DynamoContentIndex
 from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoReviewStore
 from lightbox.adapters.s3 import ObjectStore
+from lightbox.adapters.status_events import EventBridgeStatusEvents
 from lightbox.audit.trail import AuditTrail
-from lightbox.ports import ContentIndex, Notifier, Objects, ReviewStore
+from lightbox.ports import ContentIndex, Notifier, Objects, ReviewStore, StatusEvents
 from lightbox.review.service import ReviewService
 from lightbox.settings import Settings, settings
 
@@ -29,6 +30,7 @@ class Deps:
     reviews: ReviewStore
     review_service: ReviewService
     notifier: Notifier
+    status_events: StatusEvents
 
 
 @cache
@@ -43,4 +45,5 @@ def deps() -> Deps:
         reviews=reviews,
         review_service=ReviewService(reviews, TaskTokens()),
         notifier=SnsNotifier(s.escalation_topic_arn),
+        status_events=EventBridgeStatusEvents(s.status_bus),
     )
