@@ -89,23 +89,9 @@ def _with_environment_flags(sub: argparse._SubParsersAction[argparse.ArgumentPar
 
 # --- emulator -----------------------------------------------------------------------------
 def cmd_emulator(args: argparse.Namespace) -> int:
-    emulator = _emulator()
-    if args.action == "start":
-        started = time.monotonic()
-        status = emulator.start()
-        console.print(
-            f"emulator ready at {status.endpoint} (pid {status.pid}) "
-            f"in {time.monotonic() - started:.1f}s; log {status.log_path}"
-        )
-    elif args.action == "stop":
-        emulator.stop()
-        console.print("emulator stopped")
-    else:
-        status = emulator.status()
-        state = "running" if status.running else "stopped"
-        out.print(f"{state} endpoint={status.endpoint} pid={status.pid} log={status.log_path}")
-        return 0 if status.running else 3
-    return 0
+    from lightbox_cli.emulator_state import cmd_emulator as run
+
+    return run(args, _emulator(), console, out)
 
 
 # --- stack --------------------------------------------------------------------------------
@@ -396,7 +382,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     emu = sub.add_parser("emulator", help="the embedded LocalStack (host mode)")
-    emu.add_argument("action", choices=["start", "stop", "status"])
+    emu.add_argument(
+        "action",
+        choices=["start", "stop", "status", "reset"],
+        help="state is kept across stop/start; reset stops and discards it",
+    )
     emu.set_defaults(func=cmd_emulator)
 
     stack = sub.add_parser("stack", help="deploy/delete the stack for an environment")

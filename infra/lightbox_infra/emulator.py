@@ -18,7 +18,15 @@ Layout under ``root`` (default ``<repo>/.lightbox/emulator``)::
     fs/               LocalStack's FILESYSTEM_ROOT; only var/lib/localstack/cache
                       survives a restart (see below)
     tmp/              TMPDIR of the emulator: unpacked Lambda code, layers, S3 spool,
-                      worker sandboxes; wiped on start and stop (state is ephemeral)
+                      worker sandboxes; wiped on start and stop
+    state/            the services' saved state: buckets and objects, tables, stacks,
+                      functions, queues, rules, executions. Restored on start, saved
+                      every few seconds and at stop (``plugins/persistence.py``,
+                      layout in ``snapshot_files``); ``reset()`` wipes it
+
+Executions cannot resume after a restart (they are threads of LocalStack): one
+that was running is marked ABORTED and replayed as a linked execution when the
+emulator starts again; ``saved_state()`` reports the replays.
 
 LocalStack's cache (its service-catalog index and generated TLS certificate)
 decides how fast the emulator is: without it the first request takes ~2 s more
@@ -28,7 +36,7 @@ localstack``): a new root - a test's temporary one, say - starts warm. Files are
 copied in before launch and published back (atomically) after stop, when
 LocalStack has finished writing them.
 
-Usage: ``python -m lightbox_infra.emulator start|stop|status [--port N] [--root DIR]``.
+Usage: ``python -m lightbox_infra.emulator start|stop|status|reset [--port N] [--root DIR]``.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from lightbox_infra.emulator_setup import (
     CACHE_FS_PATH,
     HOST,
     KEPT_FS_PATHS,
+    STATE_DIR_NAME,
     emulator_environment,
     prune_tree,
     sync_files,
@@ -68,6 +77,7 @@ from lightbox_infra.procfs import (
     read_cmdline,
     read_proc,
 )
+from lightbox_infra.snapshot_files import SnapshotDir
 
 DEFAULT_PORT = 4566
 STOP_GRACE_S = 10.0
@@ -138,6 +148,7 @@ class Emulator:
         self.endpoint = f"http://{HOST}:{port}"
         self.log_path = self.root / "localstack.log"
         self.pid_path = self.root / "localstack.pid"
+        self.state = SnapshotDir(self.root / STATE_DIR_NAME)
         self.python = self.home / ".venv-emulator" / "bin" / "python"
         self.lambda_python = self.home / ".venv-lambda" / "bin" / "python"
         self.shared_cache = (
@@ -183,6 +194,29 @@ class Emulator:
             if pid is not None:
                 sync_files(self.root / "fs" / CACHE_FS_PATH, self.shared_cache)
                 shutil.rmtree(self.root / "tmp", ignore_errors=True)
+
+    def reset(self) -> None:
+        """Stop the emulator and forget its saved state: the next start is empty."""
+        self.stop()
+        with self._locked():
+            self.state.wipe()
+
+    def saved_state(self) -> dict:
+        """What was last saved and restored (``status.json``), plus the saved generation's
+        age and what it holds; empty if nothing was ever saved."""
+        report = dict(self.state.status() or {})
+        manifest = self.state.manifest()
+        if manifest is not None:
+            report["generation"] = {
+                "saved_at": manifest.get("saved_at"),
+                "reason": manifest.get("reason"),
+                "services": sorted(manifest.get("services", {})),
+                "objects": manifest.get("objects", 0),
+                "problems": manifest.get("problems", {}),
+                "running_executions": manifest.get("running_executions", []),
+                "bytes": self.state.size_bytes(),
+            }
+        return report
 
     def status(self) -> EmulatorStatus:
         """Whether the emulator runs and answers; cheap enough to call often."""
@@ -378,7 +412,7 @@ class Emulator:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lightbox_infra.emulator", description=__doc__)
-    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument("command", choices=["start", "stop", "status", "reset"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--root", type=Path, default=None, help="state dir")
     parser.add_argument("--timeout", type=float, default=90, help="start: seconds to wait")
@@ -390,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stop":
             emulator.stop()
             print(emulator.status().describe())
+        elif args.command == "reset":
+            emulator.reset()
+            print(f"emulator stopped; saved state in {emulator.state.root} discarded")
         else:
             status = emulator.status()
             print(status.describe())

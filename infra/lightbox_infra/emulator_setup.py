@@ -3,9 +3,10 @@
 LocalStack reads hundreds of settings from its environment, so the launcher
 builds that environment from scratch (``emulator_environment``: loopback only,
 the project's plugins selected, the burst limits in ``BATCH_LIMITS``) instead
-of inheriting an operator's ``AWS_*`` or proxy variables. Its state folder is
+of inheriting an operator's ``AWS_*`` or proxy variables. Its ``fs`` folder is
 ephemeral except LocalStack's cache, which ``prune_tree`` keeps and
-``sync_files`` mirrors to and from the cache shared by every emulator root;
+``sync_files`` mirrors to and from the cache shared by every emulator root
+(the services' own state is saved apart, in ``state/``);
 ``tail`` quotes the log in error messages. Pure functions of their arguments
 and the files they are pointed at (unit-tested); standard library only, like
 ``lightbox_infra.emulator``, which uses them.
@@ -21,6 +22,7 @@ from pathlib import Path
 HOST = "127.0.0.1"  # never bind or advertise anything but loopback
 CACHE_FS_PATH = "var/lib/localstack/cache"
 KEPT_FS_PATHS = (CACHE_FS_PATH, "var/lib/localstack/lib")
+STATE_DIR_NAME = "state"  # under the emulator root: what survives a stop (snapshot_files.py)
 PASSTHROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME")
 BATCH_LIMITS = {
     # An idle worker holds its imports (100-300 MB): give memory back a minute
@@ -77,6 +79,8 @@ def emulator_environment(
             "LAMBDA_RUNTIME_EXECUTOR": "local",
             "LIGHTBOX_LAMBDA_PYTHON": str(lambda_python),
             "LIGHTBOX_EMULATOR_ROOT": str(root),
+            # Saved state (plugins/persistence.py): restored on start, saved while it runs.
+            "LIGHTBOX_STATE_DIR": str(root / STATE_DIR_NAME),
             **BATCH_LIMITS,
         }
     )

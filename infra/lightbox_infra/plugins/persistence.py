@@ -1,0 +1,614 @@
+"""The emulator's state survives a stop, a restart and a killed process.
+
+LocalStack's community edition keeps every service in memory (``PERSISTENCE``
+is a Pro feature), so without this plugin a stop loses every bucket, table,
+stack and execution - the audit trail included. The state-visitor API it does
+ship (each provider's ``accept_state_visitor``) is enough to do the rest here:
+
+* **What is saved.** For every loaded service, each state container the
+  provider hands its visitor: LocalStack stores (``AccountRegionBundle``) and
+  moto backends (``BackendDict``; DynamoDB is moto's, see ``dynamodb_moto``),
+  pickled with LocalStack's dill pickler. S3 object bodies live in spooled
+  temporary files, not in a directory, so they are copied into blobs named by
+  the object's identity: only new or rewritten objects are written. Lambda's
+  code archives are S3 objects in its internal bucket, so functions come back
+  too. The on-disk layout and its atomic commit are in
+  ``lightbox_infra.snapshot_files``.
+* **When.** Restored at ``on_infra_start``, before the gateway accepts a
+  request. Saved by a background thread every ``LIGHTBOX_SNAPSHOT_INTERVAL_S``
+  seconds (default 2) when a request other than a read passed through the
+  gateway or an execution is running, and once more at shutdown before the
+  services stop. A killed process loses at most the last interval.
+* **What cannot be kept.** An execution is a thread of LocalStack's
+  interpreter and cannot resume. An execution that was running in the
+  snapshot keeps its history up to then, is marked ``ABORTED`` with the error
+  ``Emulator.Restarted`` and is replayed as a linked execution
+  ``{name}-r{n}`` (the input of ``lightbox executions replay``: ``replay_of``
+  names the original, a photo is reprocessed), so a run waiting for a review
+  reaches review again with a live task token. Multipart uploads in progress
+  are dropped. Replays and anything that failed to save or load are listed in
+  ``status.json``, which the CLI prints. A service whose state cannot be
+  pickled is reported there (and in the log) and its previous saved state is
+  kept; nothing is dropped silently.
+
+Registered in ``infra/pyproject.toml`` (``on_infra_start``/``on_infra_ready``/
+``on_infra_shutdown`` hooks); enabled when the launcher sets
+``LIGHTBOX_STATE_DIR``. Runs inside LocalStack's interpreter only.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from localstack.runtime import hooks
+from localstack.state import StateVisitor
+
+from lightbox_infra.snapshot_files import (
+    RESTART_ERROR,
+    SnapshotDir,
+    blob_id,
+    is_read_only,
+    next_wait,
+    replay_input,
+)
+
+LOG = logging.getLogger(__name__)
+STATE_DIR_ENV = "LIGHTBOX_STATE_DIR"
+INTERVAL_ENV = "LIGHTBOX_SNAPSHOT_INTERVAL_S"
+DEFAULT_INTERVAL_S = 2.0
+FORMAT = 1
+RESTORE_ORDER = {"s3": 0, "lambda": 2}  # Lambda fetches its code from S3 when it restarts
+PICKLE_ATTEMPTS = 5
+
+
+# -- Step Functions executions ------------------------------------------------------------
+
+
+class FrozenEvents:
+    """The history of an execution that no longer runs (what ``to_history_output`` reads)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self._events = events
+
+    def get_event_history(self) -> list[Any]:
+        return copy.deepcopy(self._events)
+
+
+class FrozenEnvironment:
+    def __init__(self, events: list[Any]) -> None:
+        self.event_manager = FrozenEvents(events)
+
+
+class FrozenWorker:
+    """Stands in for the thread that ran an execution: history readable, nothing to stop."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.env = FrozenEnvironment(events)
+
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def execution_history(execution: Any) -> list[Any]:
+    worker = getattr(execution, "exec_worker", None)
+    env = getattr(worker, "env", None)
+    manager = getattr(env, "event_manager", None)
+    return list(manager.get_event_history()) if manager is not None else []
+
+
+def restore_execution(cls: type, state: dict[str, Any], events: list[Any]) -> Any:
+    execution = cls.__new__(cls)
+    execution.__dict__.update(state)
+    execution.exec_worker = FrozenWorker(events)
+    return execution
+
+
+def _register_reducers() -> None:
+    from localstack.services.stepfunctions.backend.execution import Execution
+    from localstack.state import pickle
+
+    def reduce_execution(pickler: Any, obj: Any) -> Any:
+        state = dict(obj.__dict__)
+        state["exec_worker"] = None
+        state["_cloud_watch_logging_session"] = None  # holds clients; a finished run logs nothing
+        return pickler.save_reduce(
+            restore_execution, (type(obj), state, execution_history(obj)), obj=obj
+        )
+
+    pickle.add_dispatch_entry(Execution, reduce_execution, subclasses=True)
+    # dill restores a lock as it found it: one held by a request at save time would
+    # come back held, and whoever needs it after a restart would wait forever.
+    for factory in (threading.Lock, threading.RLock):
+        pickle.add_dispatch_entry(type(factory()), _fresh(factory))
+
+
+def _fresh(factory: Any) -> Any:
+    def reduce_lock(pickler: Any, obj: Any) -> Any:
+        return pickler.save_reduce(factory, (), obj=obj)
+
+    return reduce_lock
+
+
+# -- state containers ---------------------------------------------------------------------
+
+
+class _Collector(StateVisitor):
+    def __init__(self) -> None:
+        self.containers: list[Any] = []
+
+    def visit(self, state_container: Any) -> None:
+        self.containers.append(state_container)
+
+
+def containers_of(service: Any) -> list[Any]:
+    collector = _Collector()
+    service.accept_state_visitor(collector)
+    return collector.containers
+
+
+def container_kind(container: Any) -> str:
+    from localstack.services.stores import AccountRegionBundle
+    from localstack.state import AssetDirectory
+    from moto.core.base_backend import BackendDict
+
+    if isinstance(container, AccountRegionBundle):
+        return f"stores:{container.store.__module__}.{container.store.__qualname__}"
+    if isinstance(container, BackendDict):
+        return f"moto:{container.service_name}"
+    if isinstance(container, AssetDirectory):
+        return f"assets:{container.path}"
+    return f"other:{type(container).__qualname__}"
+
+
+def portable(container: Any) -> Any:
+    """What is pickled of a container (moto: the accounts, not the registry object)."""
+    kind = container_kind(container)
+    return dict(container) if kind.startswith("moto:") else container
+
+
+def transplant(live: Any, loaded: Any) -> None:
+    """Put the loaded state into the live container, which providers hold references to."""
+    kind = container_kind(live)
+    if kind.startswith("stores:"):
+        with live.lock:
+            dict.clear(live)
+            live._universal = loaded._universal
+            for account, regions in loaded.items():
+                regions.lock = live.lock
+                dict.__setitem__(live, account, regions)
+    elif kind.startswith("moto:"):
+        dict.clear(live)
+        dict.update(live, loaded)
+        if loaded:
+            from moto.core.base_backend import BackendDict
+
+            if live not in BackendDict._instances:
+                BackendDict._instances.append(live)
+    else:
+        raise TypeError(f"cannot load a {kind} container")
+
+
+# -- S3 object bodies ---------------------------------------------------------------------
+
+
+def s3_objects(bundle: Any = None) -> Iterator[tuple[str, Any]]:
+    """(bucket, S3Object) for every stored version of every object (no delete markers),
+    in ``bundle`` (an unpickled copy of the S3 stores) or in the live stores."""
+    from localstack.services.s3.models import S3Object, VersionedKeyStore, s3_stores
+
+    seen: set[str] = set()
+    for _, _, store in list((bundle if bundle is not None else s3_stores).iter_stores()):
+        for name, bucket in list(store.buckets.items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            objects = bucket.objects
+            if isinstance(objects, VersionedKeyStore):
+                versions = objects.values(with_versions=True)
+            else:
+                versions = objects.values()
+            for obj in versions:
+                if isinstance(obj, S3Object):
+                    yield name, obj
+
+
+def object_blob(bucket: str, obj: Any) -> str:
+    return blob_id(bucket, obj.key, obj.version_id, obj.etag, obj.internal_last_modified)
+
+
+def s3_storage() -> Any:
+    from localstack.services.plugins import SERVICE_PLUGINS
+
+    service = SERVICE_PLUGINS.get_service("s3")
+    return service._provider._storage_backend  # type: ignore[union-attr]
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+class Persistence:
+    """Saves and restores the state of every loaded service under ``SnapshotDir``."""
+
+    def __init__(self, snapshots: SnapshotDir, interval_s: float) -> None:
+        self.snapshots = snapshots
+        self.interval_s = interval_s
+        self.dirty = threading.Event()
+        self._save_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.loaded: dict[str, Any] = {}
+        self.last_save: dict[str, Any] = {}
+        self.interrupted: list[dict[str, Any]] = []
+        self.replays: list[dict[str, Any]] = []
+        self.restored = False  # never save over a generation that did not load
+
+    # -- gateway hook ---------------------------------------------------------------------
+
+    def on_response(self, chain: Any, context: Any, response: Any) -> None:
+        operation = getattr(context, "operation", None)
+        name = getattr(operation, "name", None)
+        if name is not None and not is_read_only(name):
+            self.dirty.set()
+
+    # -- save -----------------------------------------------------------------------------
+
+    def save(self, reason: str) -> dict[str, Any]:
+        from localstack.services.plugins import SERVICE_PLUGINS
+        from localstack.state import pickle
+
+        with self._save_lock:
+            if not self.restored:
+                return {}
+            started = time.monotonic()
+            self.dirty.clear()
+            previous = self.snapshots.manifest() or {}
+            previous_gen = self.snapshots.current()
+            partial = self.snapshots.begin()
+            services: dict[str, Any] = {}
+            problems: dict[str, str] = {}
+            s3_state: bytes | None = None
+            for name in sorted(SERVICE_PLUGINS.list_loaded_services()):
+                service = SERVICE_PLUGINS.get_service(name)
+                if service is None:
+                    continue
+                hook = service.lifecycle_hook
+                entries = []
+                try:
+                    hook.on_before_state_save()
+                    for index, container in enumerate(containers_of(service)):
+                        kind = container_kind(container)
+                        if kind.startswith("assets:"):
+                            entries.append({"kind": kind, "file": None})  # S3: blobs below
+                            continue
+                        data = self._pickle(pickle, portable(container))
+                        file = f"{name}.{index}.pickle"
+                        (partial / file).write_bytes(data)
+                        if name == "s3" and kind.endswith(".S3Store"):
+                            s3_state = data
+                        entries.append({"kind": kind, "file": file, "bytes": len(data)})
+                    hook.on_after_state_save()
+                    services[name] = {"containers": entries}
+                except Exception as exc:  # reported, previous state kept
+                    problems[name] = f"{type(exc).__name__}: {exc}"
+                    LOG.error("state of %s could not be saved: %s", name, problems[name])
+                    LOG.debug("%s", traceback.format_exc())
+                    kept = self._carry_over(name, previous, previous_gen, partial)
+                    if kept is not None:
+                        services[name] = {**kept, "stale": True}
+            blobs, raced = self._save_objects(pickle, s3_state) if s3_state else ([], 0)
+            objects = len(blobs)
+            running = self._running_executions()
+            manifest = {
+                "format": FORMAT,
+                "saved_at": time.time(),
+                "reason": reason,
+                "services": services,
+                "problems": problems,
+                "blobs": blobs,
+                "objects": objects,
+                "objects_rewritten_during_save": raced,
+                "running_executions": running,
+            }
+            self.snapshots.commit(partial, manifest)
+            took = time.monotonic() - started
+            self.last_save = {
+                "saved_at": manifest["saved_at"],
+                "reason": reason,
+                "seconds": round(took, 3),
+                "bytes": self.snapshots.size_bytes(),
+                "services": sorted(services),
+                "objects": objects,
+                "problems": problems,
+                "running_executions": len(running),
+            }
+            self._write_status()
+            LOG.debug("state saved (%s) in %.3f s", reason, took)
+            return self.last_save
+
+    @staticmethod
+    def _pickle(pickle: Any, obj: Any) -> bytes:
+        for attempt in range(PICKLE_ATTEMPTS):
+            try:
+                return bytes(pickle.dumps(obj))
+            except RuntimeError as exc:  # "changed size during iteration": a request ran
+                if "during iteration" not in str(exc) or attempt == PICKLE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01)
+        raise AssertionError("unreachable")
+
+    def _carry_over(
+        self, name: str, previous: dict[str, Any], previous_gen: Path | None, partial: Path
+    ) -> dict[str, Any] | None:
+        kept = previous.get("services", {}).get(name)
+        if kept is None or previous_gen is None:
+            return None
+        for entry in kept.get("containers", []):
+            if entry.get("file"):
+                (partial / entry["file"]).write_bytes((previous_gen / entry["file"]).read_bytes())
+        return dict(kept)
+
+    def _save_objects(self, pickle: Any, s3_state: bytes) -> tuple[list[str], int]:
+        """Blobs for the objects of the saved S3 state (not of the live one, which may
+        have moved on since it was pickled). Returns the blobs and how many bodies were
+        rewritten in between: those are saved as they are now and the next save,
+        triggered by that write, brings their metadata along."""
+        storage = s3_storage()
+        blobs: list[str] = []
+        raced = 0
+        for bucket, obj in list(s3_objects(pickle.loads(s3_state))):
+            blob = object_blob(bucket, obj)
+            if not self.snapshots.has_blob(blob):
+                stored = storage.open(bucket, obj, mode="r")  # holds the object's read lock
+                try:
+                    if stored.file.internal_last_modified != obj.internal_last_modified:
+                        raced += 1
+                    self.snapshots.write_blob(blob, stored)
+                finally:
+                    stored.close()
+            blobs.append(blob)
+        return blobs, raced
+
+    @staticmethod
+    def _running_executions() -> list[str]:
+        from localstack.services.stepfunctions.backend.models import sfn_stores
+
+        return [
+            arn
+            for _, _, store in list(sfn_stores.iter_stores())
+            for arn, execution in list(store.executions.items())
+            if execution.exec_status == "RUNNING"
+        ]
+
+    # -- restore --------------------------------------------------------------------------
+
+    def restore(self) -> None:
+        from localstack.services.plugins import SERVICE_PLUGINS
+        from localstack.state import pickle
+
+        manifest = self.snapshots.manifest()
+        generation = self.snapshots.current()
+        if manifest is None or generation is None:
+            self.loaded = {"services": [], "problems": {}, "saved_at": None}
+            self.restored = True
+            self._write_status()
+            return
+        started = time.monotonic()
+        problems: dict[str, str] = {}
+        names = sorted(manifest.get("services", {}), key=lambda n: (RESTORE_ORDER.get(n, 1), n))
+        restored = []
+        for name in names:
+            entries = manifest["services"][name]["containers"]
+            try:
+                service = SERVICE_PLUGINS.require(name)
+                hook = service.lifecycle_hook
+                hook.on_before_state_load()
+                live = containers_of(service)
+                for index, entry in enumerate(entries):
+                    if entry.get("file") is None:
+                        continue
+                    container = live[index]
+                    if container_kind(container) != entry["kind"]:
+                        raise TypeError(f"container {index} is {container_kind(container)}")
+                    transplant(container, pickle.loads((generation / entry["file"]).read_bytes()))
+                if name == "s3":
+                    self._restore_objects()
+                if name == "stepfunctions":
+                    self._interrupt_running()
+                hook.on_after_state_load()
+                restored.append(name)
+            except Exception as exc:  # reported; the saved files stay on disk
+                problems[name] = f"{type(exc).__name__}: {exc}"
+                LOG.error("state of %s could not be restored: %s", name, problems[name])
+                LOG.debug("%s", traceback.format_exc())
+        self.loaded = {
+            "services": restored,
+            "problems": problems,
+            "saved_at": manifest.get("saved_at"),
+            "seconds": round(time.monotonic() - started, 3),
+            "objects": manifest.get("objects", 0),
+        }
+        if problems:
+            # Keep the generation that failed to load: a save now would overwrite it.
+            self.snapshots.write_status({"loaded": self.loaded, "saving": "disabled"})
+            raise RuntimeError(
+                f"the saved emulator state in {self.snapshots.root} could not be restored "
+                f"({problems}); `lightbox emulator reset` discards it"
+            )
+        self.restored = True
+        self._write_status()
+
+    def _restore_objects(self) -> None:
+        storage = s3_storage()
+        missing = []
+        for bucket, obj in list(s3_objects()):
+            blob = object_blob(bucket, obj)
+            if not self.snapshots.has_blob(blob):
+                missing.append(f"s3://{bucket}/{obj.key}")
+                continue
+            os.makedirs(os.path.join(storage.root_directory, bucket), exist_ok=True)  # spill dir
+            etag, written = obj.etag, obj.internal_last_modified
+            with self.snapshots.blob_path(blob).open("rb") as body:
+                stored = storage.open(bucket, obj, mode="w")
+                try:
+                    stored.write(body)
+                finally:
+                    stored.close()
+            # write() recomputes a plain MD5 ETag; a multipart ETag must stay as it was.
+            obj.etag, obj.internal_last_modified = etag, written
+            stored.file.internal_last_modified = written
+        if missing:
+            raise FileNotFoundError(f"bodies of {len(missing)} objects missing: {missing[:5]}")
+
+    def _interrupt_running(self) -> None:
+        """Mark executions that were running as aborted by the restart (replayed when ready)."""
+        from localstack.aws.api.stepfunctions import ExecutionStatus
+        from localstack.services.stepfunctions.backend.models import sfn_stores
+
+        now = datetime.datetime.now(tz=datetime.UTC)
+        for _, _, store in list(sfn_stores.iter_stores()):
+            for arn, execution in list(store.executions.items()):
+                if execution.exec_status != "RUNNING":
+                    continue
+                execution.exec_status = ExecutionStatus.ABORTED
+                execution.stop_date = now
+                execution.error = RESTART_ERROR
+                execution.cause = (
+                    "The emulator stopped while this execution ran; executions cannot resume, "
+                    "so it was replayed as a linked execution when the emulator started again."
+                )
+                self.interrupted.append(
+                    {
+                        "execution": execution,
+                        "arn": arn,
+                        "name": execution.name,
+                        "state_machine_arn": execution.state_machine_arn,
+                        "account": execution.account_id,
+                        "region": execution.region_name,
+                        "input": execution.input_data,
+                    }
+                )
+
+    def replay_interrupted(self) -> None:
+        """Start ``{name}-r{n}`` for each interrupted execution, linked like a CLI replay."""
+        from localstack.aws.connect import connect_to
+
+        for run in self.interrupted:
+            try:
+                # As on AWS, the end of a run is an event (the audit seal listens for it).
+                run["execution"].publish_execution_status_change_event()
+                sfn = connect_to(
+                    aws_access_key_id=run["account"], region_name=run["region"]
+                ).stepfunctions
+                name, arn = self._start_replay(sfn, run)
+                self.replays.append(
+                    {
+                        "original": run["name"],
+                        "original_arn": run["arn"],
+                        "replay": name,
+                        "replay_arn": arn,
+                    }
+                )
+            except Exception as exc:  # reported in status.json
+                self.replays.append(
+                    {
+                        "original": run["name"],
+                        "original_arn": run["arn"],
+                        "error": f"{type(exc).__name__}: {exc}",
+                    }
+                )
+                LOG.error("could not replay %s: %s", run["arn"], exc)
+        self.interrupted = []
+        self._write_status()
+
+    @staticmethod
+    def _start_replay(sfn: Any, run: dict[str, Any]) -> tuple[str, str]:
+        payload = replay_input(run["input"], run["name"], run["arn"])
+        for attempt in range(1, 100):
+            name = f"{run['name'][:70]}-r{attempt}"
+            try:
+                started = sfn.start_execution(
+                    stateMachineArn=run["state_machine_arn"], name=name, input=payload
+                )
+            except sfn.exceptions.ExecutionAlreadyExists:
+                continue
+            return name, str(started["executionArn"])
+        raise RuntimeError(f"{run['name']} has been replayed too often")
+
+    # -- background saver -----------------------------------------------------------------
+
+    def start_saver(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="lightbox-snapshots", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(next_wait(self.interval_s, self.last_save.get("seconds"))):
+            try:
+                if self.dirty.is_set() or self._running_executions():
+                    self.save("periodic")
+            except Exception:  # logged; the next round tries again
+                LOG.exception("periodic state save failed")
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.save("shutdown")
+
+    def _write_status(self) -> None:
+        self.snapshots.write_status(
+            {
+                "loaded": self.loaded,
+                "last_save": self.last_save,
+                "replays": self.replays,
+                "interval_s": self.interval_s,
+                "pid": os.getpid(),
+            }
+        )
+
+
+# -- LocalStack hooks ---------------------------------------------------------------------
+
+_ENGINE: Persistence | None = None
+
+
+def engine() -> Persistence | None:
+    return _ENGINE
+
+
+@hooks.on_infra_start(should_load=lambda: bool(os.environ.get(STATE_DIR_ENV)), priority=-20)
+def restore_state() -> None:
+    """Load the saved state before the gateway serves its first request."""
+    global _ENGINE
+    from localstack.aws.handlers import run_custom_response_handlers
+
+    _register_reducers()
+    interval = float(os.environ.get(INTERVAL_ENV) or DEFAULT_INTERVAL_S)
+    _ENGINE = Persistence(SnapshotDir(Path(os.environ[STATE_DIR_ENV])), interval)
+    _ENGINE.restore()
+    run_custom_response_handlers.append(_ENGINE.on_response)
+    LOG.info("state restored: %s", _ENGINE.loaded)
+
+
+@hooks.on_infra_ready(should_load=lambda: bool(os.environ.get(STATE_DIR_ENV)), priority=10)
+def replay_and_save() -> None:
+    """Replay what the restart interrupted, then save in the background."""
+    if _ENGINE is None:
+        return
+    _ENGINE.replay_interrupted()
+    _ENGINE.start_saver()
+
+
+@hooks.on_infra_shutdown(should_load=lambda: bool(os.environ.get(STATE_DIR_ENV)), priority=10)
+def save_state() -> None:
+    """The last save, before LocalStack stops its services (priority -10)."""
+    if _ENGINE is not None:
+        _ENGINE.shutdown()
