@@ -9,16 +9,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.adapters.audit_seal import DynamoAuditSeals, KmsMacSigner
 from lightbox.adapters.dynamodb import DynamoAuditStore
 from lightbox.audit.seal import seal_chain
 from lightbox.audit.trail import pipeline_pk
+from lightbox.handler import logger, stage_handler
 from lightbox.settings import SealSettings, seal_settings
-
-logger = Logger()
 
 
 @cache
@@ -30,7 +28,7 @@ def _adapters(s: SealSettings) -> tuple[DynamoAuditStore, DynamoAuditSeals, KmsM
     )
 
 
-@logger.inject_lambda_context
+@stage_handler("audit_seal")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     detail = event.get("detail") or {}
     name = str(detail.get("name") or event.get("execution_name") or "")

@@ -7,22 +7,18 @@ Runs on the template's schedule (an EventBridge rule) and on demand
 from datetime import UTC, datetime
 from typing import Any, get_args
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
+from lightbox.handler import logger, stage_handler
 from lightbox.learning.calibrate import Policy
 from lightbox.learning.service import run_calibration
 from lightbox.models.product import Category
 from lightbox.models.stages import CalibrateRequest
 from lightbox.settings import settings
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@event_parser(model=CalibrateRequest)
+@stage_handler("calibrate", CalibrateRequest)
 def handler(event: CalibrateRequest, context: LambdaContext) -> dict[str, Any]:
     s = settings()
     actor = "schedule" if event.source == "aws.events" else event.actor or "invoke"

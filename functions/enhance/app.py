@@ -2,19 +2,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import PipelineState
 from lightbox.pipeline.deps import deps
 from lightbox.pipeline.enhance import enhance
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@event_parser(model=PipelineState)
+@stage_handler("enhance", PipelineState)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = enhance(event, deps())
     logger.info("enhance done", extra={"execution": event.execution.name})

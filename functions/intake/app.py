@@ -8,17 +8,15 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.adapters.aws import StepFunctionsExecutions
 from lightbox.adapters.s3 import ObjectStore
+from lightbox.handler import logger, stage_handler
+from lightbox.observability import record_received
 from lightbox.pipeline.intake import start_for_upload
 from lightbox.settings import intake_settings
-
-logger = Logger()
 
 
 @cache
@@ -26,8 +24,7 @@ def _executions() -> StepFunctionsExecutions:
     return StepFunctionsExecutions(intake_settings().state_machine_arn)
 
 
-@logger.inject_lambda_context
-@event_parser(model=S3EventNotificationEventBridgeModel)
+@stage_handler("intake", S3EventNotificationEventBridgeModel)
 def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     detail = event.detail
     key = detail.object.key
@@ -43,6 +40,8 @@ def handler(event: S3EventNotificationEventBridgeModel, context: LambdaContext) 
         detail.object.etag,
         int(detail.object.size) if detail.object.size is not None else None,
     )
+    if result.action == "started":
+        record_received()
     logger.info(
         "intake",
         extra={"key": key, "action": result.action, "execution_name": result.execution_name},

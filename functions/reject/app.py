@@ -2,23 +2,16 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lightbox.idempotency import once_per_event
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import PipelineState
-from lightbox.observability import metrics, record_outcome
+from lightbox.observability import record_outcome
 from lightbox.pipeline.deps import deps
 from lightbox.pipeline.outcomes import reject
 
-logger = Logger()
 
-
-@metrics.log_metrics
-@logger.inject_lambda_context
-@once_per_event
-@event_parser(model=PipelineState)
+@stage_handler("reject", PipelineState, idempotent=True)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = reject(event, deps())
     record_outcome(result)

@@ -2,19 +2,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import RenderRequest
 from lightbox.pipeline.deps import deps
 from lightbox.pipeline.enhance import render
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@event_parser(model=RenderRequest)
+@stage_handler("render", RenderRequest)
 def handler(event: RenderRequest, context: LambdaContext) -> dict[str, Any]:
     result = render(event, deps())
     logger.info(

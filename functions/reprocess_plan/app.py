@@ -7,15 +7,13 @@ function, holds the right to start runs.
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.handler import logger, stage_handler
 from lightbox.pipeline.reprocess import plan_item
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
+@stage_handler("reprocess_plan")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     plan = plan_item(event)
     logger.info("reprocess plan", extra={"key": plan["key"], "action": plan["action"]})

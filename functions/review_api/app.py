@@ -8,17 +8,15 @@ import os
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.adapters.aws import TaskTokens
 from lightbox.adapters.dynamodb import DynamoReviewStore
 from lightbox.adapters.s3 import ObjectStore
+from lightbox.handler import stage_handler
 from lightbox.review.api import ApiDeps, build_app
 from lightbox.review.service import ReviewService
-
-logger = Logger()
 
 
 @cache
@@ -34,6 +32,6 @@ def _deps() -> ApiDeps:
 app = build_app(_deps)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@stage_handler("review_api", correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

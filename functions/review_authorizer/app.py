@@ -10,14 +10,12 @@ import time
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lightbox.adapters.revocations import DynamoRevocations
 from lightbox.adapters.signing_keys import SecretSigningKeys
+from lightbox.handler import logger, stage_handler
 from lightbox.review.tokens import TokenError, verify
-
-logger = Logger()
 
 
 @cache
@@ -35,6 +33,7 @@ def _api_arn(method_arn: str) -> str:
     return f"{base}/{stage}/*"
 
 
+@stage_handler("review_authorizer")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     keys, revocations = _adapters()
     try:

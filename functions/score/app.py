@@ -2,22 +2,18 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lightbox.idempotency import once_per_event
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import PipelineState
+from lightbox.observability import record_route
 from lightbox.pipeline.decide import score
 from lightbox.pipeline.deps import deps
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@once_per_event
-@event_parser(model=PipelineState)
+@stage_handler("score", PipelineState, idempotent=True)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = score(event, deps())
+    record_route(result)
     logger.info("score done", extra={"execution": event.execution.name})
     return result.model_dump(mode="json", by_alias=True)

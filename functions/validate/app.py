@@ -2,21 +2,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lightbox.idempotency import once_per_event
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import PipelineState
 from lightbox.pipeline.deps import deps
 from lightbox.pipeline.validate import validate
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@once_per_event
-@event_parser(model=PipelineState)
+@stage_handler("validate", PipelineState, idempotent=True)
 def handler(event: PipelineState, context: LambdaContext) -> dict[str, Any]:
     result = validate(event, deps())
     logger.info("validate done", extra={"execution": event.execution.name})

@@ -14,6 +14,7 @@ from support.template import ROOT, load_template, resources_of_type
 #: requirement name -> the top-level module it installs.
 MODULES = {
     "aws-lambda-powertools": "aws_lambda_powertools",
+    "aws-xray-sdk": "aws_xray_sdk",
     "pydantic": "pydantic",
     "pillow": "PIL",
     "pi-heif": "pi_heif",
