@@ -231,6 +231,7 @@ def deploy_local(
     cfn = local_client("cloudformation", endpoint)
     if _clear_failed_create(cfn, stack_name(env)):
         _drop_retained_local_resources(endpoint, env)
+    adopt_function_log_groups(cfn, local_client("logs", endpoint), env)
     deploy_seconds = _run(
         [
             _sam(),
@@ -315,6 +316,45 @@ def _drop_retained_local_resources(endpoint: str, env: str) -> None:
         if _owned_by(bucket.name, prefix) and bucket.name != ARTIFACTS_BUCKET:
             bucket.object_versions.delete()
             bucket.delete()
+
+
+def function_suffixes() -> set[str]:
+    """What follows `lightbox-{env}-` in the template's function names."""
+    text = (repo_root() / "template.yaml").read_text()
+    return set(re.findall(r"FunctionName: !Sub lightbox-\$\{Environment\}-([a-z0-9-]+)", text))
+
+
+def adopt_function_log_groups(cfn, logs, env: str) -> list[str]:
+    """Delete the function log groups the emulator's Lambda made that the stack does not own.
+
+    The template declares each function's group (`/aws/lambda/<name>`, with its
+    retention). A stack deployed before it did, whose functions have run, already
+    has those groups, made by the runtime, and CloudFormation cannot create a
+    group that exists: the update would roll back. On the emulator they are
+    deleted (their old lines with them) so the stack creates its own; an AWS
+    environment is migrated by hand (docs/architecture.md, "Observability").
+    """
+    try:
+        pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name(env))
+        owned = {
+            r.get("PhysicalResourceId")
+            for page in pages
+            for r in page["StackResourceSummaries"]
+            if r["ResourceType"] == "AWS::Logs::LogGroup"
+        }
+    except cfn.exceptions.ClientError:
+        owned = set()  # no stack yet
+    wanted = {f"/aws/lambda/lightbox-{env}-{suffix}" for suffix in function_suffixes()}
+    prefix = f"/aws/lambda/lightbox-{env}-"
+    existing = {
+        g["logGroupName"]
+        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix)
+        for g in page["logGroups"]
+    }
+    stray = sorted((existing & wanted) - owned)
+    for group in stray:
+        logs.delete_log_group(logGroupName=group)
+    return stray
 
 
 def _clear_failed_create(cfn, name: str) -> bool:
