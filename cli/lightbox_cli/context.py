@@ -13,7 +13,15 @@ from lightbox_infra.deploy import local_client, stack_name, stack_outputs
 # The services the CLI calls. boto3's stubs type client()/resource() per
 # service name, so the name is one of these literals rather than any str.
 ClientService = Literal[
-    "cloudformation", "cloudwatch", "kms", "lambda", "s3", "secretsmanager", "sqs", "stepfunctions"
+    "cloudformation",
+    "cloudwatch",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sqs",
+    "stepfunctions",
 ]
 ResourceService = Literal["dynamodb", "s3"]
 

@@ -448,9 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep-running", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
-    from lightbox_cli import learning
+    from lightbox_cli import dashboard, learning
 
     learning.register(sub, _context)
+    dashboard.register(sub, _context)
     _with_environment_flags(sub)
     return parser
 
