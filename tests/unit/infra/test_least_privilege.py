@@ -208,3 +208,27 @@ def test_given_the_template_when_read_then_only_the_sealer_writes_seals_or_signs
             if "kms:GenerateMac" in actions:
                 assert name == "AuditSealFunction", f"{name} can sign audit seals"
                 assert resources == ["AuditSealKey.Arn"], resources
+
+
+def test_given_the_status_webhook_when_read_then_it_reaches_only_its_secret_and_queues() -> None:
+    """Given the optional status webhook function
+    Then it reads its own signing secret, consumes its own queue and may only send to its
+    dead-letter queue; it is created only when a URL is set, and its event source mapping is
+    explicit (a SAM SQS event would attach AWS's managed policy on every queue)."""
+    function = _functions()["StatusWebhookFunction"]
+    assert function["Condition"] == "StatusWebhookOn"
+    assert "Events" not in function["Properties"]
+    granted = {
+        (action, resource)
+        for statement in _statements(function)
+        for action in _as_list(statement["Action"])
+        for resource in _resources(statement)
+    }
+    assert granted == {
+        ("secretsmanager:GetSecretValue", "{'SecretArn': {'Ref': 'StatusWebhookSecret'}}"),
+        ("sqs:ReceiveMessage", "StatusWebhookQueue.Arn"),
+        ("sqs:DeleteMessage", "StatusWebhookQueue.Arn"),
+        ("sqs:ChangeMessageVisibility", "StatusWebhookQueue.Arn"),
+        ("sqs:GetQueueAttributes", "StatusWebhookQueue.Arn"),
+        ("sqs:SendMessage", "StatusWebhookDeadLetterQueue.Arn"),
+    }
