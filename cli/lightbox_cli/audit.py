@@ -1,5 +1,9 @@
 """`lightbox audit verify NAME...`: is a run's audit chain whole, tail included?
 
+NAME is a run (execution name or ARN) or a chain of its own, such as the
+`deletion#{seller}[/{sku}]` tombstones `lightbox delete` writes (never sealed: no
+run ends there).
+
 Checks every record's hash and link, the chain's head item (the last record's
 seq and hash), and the run's seal: the head signed with the stack's KMS HMAC key
 when the run ended (`lightbox.audit.seal`). Exits non-zero when any run fails.
@@ -24,8 +28,12 @@ if TYPE_CHECKING:
 out = Console()
 
 
+#: Chains that belong to no run, verified by their own key (`lightbox delete`'s tombstones).
+OWN_CHAINS = ("deletion#",)
+
+
 def check_run(store: AuditStore, seals: AuditSeals, signer: MacSigner, name: str) -> TrailCheck:
-    pk = pipeline_pk(name)
+    pk = name if name.startswith(OWN_CHAINS) else pipeline_pk(name)
     return verify_sealed(list(store.records(pk)), store.head(pk), seals.get(pk), signer)
 
 
@@ -75,7 +83,9 @@ def register(
 ) -> None:
     au = sub.add_parser("audit", help="verify runs' audit chains (records, head and seal)")
     au.add_argument("action", choices=["verify"])
-    au.add_argument("executions", nargs="+", help="execution names or ARNs")
+    au.add_argument(
+        "executions", nargs="+", help="execution names or ARNs, or deletion#... tombstone chains"
+    )
     au.add_argument("--require-seal", action="store_true", help="an unsealed run fails too")
     au.add_argument("--json", action="store_true", help="machine-readable output")
     au.add_argument("--env", default="local")

@@ -418,11 +418,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_reprocess)
 
-    from lightbox_cli import audit, dlq, executions
+    from lightbox_cli import audit, delete, dlq, executions, status
 
     executions.register(sub, _context)
     audit.register(sub, _context)
     dlq.register(sub, _context)
+    status.register(sub, _context)
+    delete.register(sub, _context)
 
     rv = sub.add_parser("review", help="human review tasks")
     rv.add_argument(
