@@ -303,6 +303,7 @@ def run(
     photos = make_photos(out_dir / "photos", count)
     print(f"{len(photos)} uploads in {out_dir / 'photos'}", flush=True)
     emulator = Emulator(root=state_dir() / "bench-pipeline-emulator", port=PORT)
+    emulator.reset()  # measure a batch on an empty emulator, not on the last run's state
     began = time.monotonic()
     status = emulator.start()
     started_s = time.monotonic() - began

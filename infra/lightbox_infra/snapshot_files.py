@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,6 +53,34 @@ def next_wait(interval_s: float, last_save_s: float | None) -> float:
     """Seconds until the next save: the interval, stretched when saving is slow so that
     it never takes more than ``MAX_SAVE_SHARE`` of a core while a burst runs."""
     return max(interval_s, (last_save_s or 0.0) / MAX_SAVE_SHARE)
+
+
+SETTLE_S = 10.0
+"""A service changed by a request is saved again for this long after: what the request
+started (a function becoming Active, a queue's redrive) lands a moment later."""
+
+
+def services_to_save(
+    loaded: Iterable[str],
+    touched: Mapping[str, float],
+    busy: Iterable[str],
+    saved: Iterable[str],
+    *,
+    since: float,
+    everything: bool,
+    settle_s: float = SETTLE_S,
+) -> set[str]:
+    """Which services a save pickles; the others are carried over from the last save.
+
+    All of them for ``everything`` (at shutdown). Otherwise those a request changed
+    after the last save began (less ``settle_s``), those ``busy`` changing on their
+    own, and those loaded but never saved.
+    """
+    loaded = set(loaded)
+    if everything:
+        return loaded
+    changed = {name for name, at in touched.items() if at >= since - settle_s}
+    return loaded & (changed | set(busy) | (loaded - set(saved)))
 
 
 def replay_input(original: Any, name: str, arn: str) -> str:

@@ -74,6 +74,7 @@ def deployed_stack() -> Iterator[DeployedStack]:
 
 def _deployed_stack() -> Iterator[DeployedStack]:
     emulator = Emulator(root=state_dir() / "e2e-emulator", port=E2E_PORT)
+    emulator.reset()  # each session starts from an empty emulator, not the last one's state
     status = emulator.start()
     try:
         # 180 s per review level: long enough to decide on the review page under load,

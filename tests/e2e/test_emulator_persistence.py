@@ -112,7 +112,12 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
     _append(ddb, table, "002", "validate")
     queue = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody="dead letter")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.s3"]}))
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["lightbox.test"]}))
+    routed = sqs.create_queue(QueueName=unique("routed"))["QueueUrl"]
+    routed_arn = sqs.get_queue_attributes(QueueUrl=routed, AttributeNames=["QueueArn"])
+    events.put_targets(
+        Rule=rule, Targets=[{"Id": "queue", "Arn": routed_arn["Attributes"]["QueueArn"]}]
+    )
     function = create_function(aws, "def handler(event, context):\n    return {'echo': event}\n")
     machine = _machine(
         sfn,
@@ -149,7 +154,12 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
     assert [item["stage"]["S"] for item in stages] == ["intake", "validate", "publish"]
     messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in messages] == ["dead letter"]
-    assert events.describe_rule(Name=rule)["EventPattern"] == json.dumps({"source": ["aws.s3"]})
+    sent = events.put_events(
+        Entries=[{"Source": "lightbox.test", "DetailType": "restart", "Detail": "{}"}]
+    )
+    assert sent["FailedEntryCount"] == 0
+    delivered = wait_for(lambda: sqs.receive_message(QueueUrl=routed).get("Messages"))
+    assert json.loads(delivered[0]["Body"])["detail-type"] == "restart"  # the rule still routes
     after = sfn.describe_execution(executionArn=finished["executionArn"])
     assert (after["status"], after["output"]) == ("SUCCEEDED", before["output"])
     assert sfn.get_execution_history(executionArn=finished["executionArn"])["events"] == history

@@ -14,10 +14,14 @@ ship (each provider's ``accept_state_visitor``) is enough to do the rest here:
   code archives are S3 objects in its internal bucket, so functions come back
   too. The on-disk layout and its atomic commit are in
   ``lightbox_infra.snapshot_files``.
-* **When.** Restored at ``on_infra_start``, before the gateway accepts a
-  request. Saved by a background thread every ``LIGHTBOX_SNAPSHOT_INTERVAL_S``
-  seconds (default 2) when a request other than a read passed through the
-  gateway or an execution is running, and once more at shutdown before the
+* **When.** Loaded into the stores at ``on_infra_start``, before the gateway
+  accepts a request; the providers' after-load hooks (Lambda restarting its
+  functions, CloudWatch its alarms) call the gateway, so they run at
+  ``on_infra_ready``, and the emulator reports ready only once the functions
+  are ``Active`` and interrupted runs are replayed. Saved by a background
+  thread every ``LIGHTBOX_SNAPSHOT_INTERVAL_S`` seconds (default 2) when a
+  request other than a read passed through the gateway or an execution is
+  running, and once more at shutdown before the
   services stop. A killed process loses at most the last interval.
 * **What cannot be kept.** An execution is a thread of LocalStack's
   interpreter and cannot resume. An execution that was running in the
@@ -59,6 +63,7 @@ from lightbox_infra.snapshot_files import (
     is_read_only,
     next_wait,
     replay_input,
+    services_to_save,
 )
 
 LOG = logging.getLogger(__name__)
@@ -68,6 +73,7 @@ DEFAULT_INTERVAL_S = 2.0
 FORMAT = 1
 RESTORE_ORDER = {"s3": 0, "lambda": 2}  # Lambda fetches its code from S3 when it restarts
 PICKLE_ATTEMPTS = 5
+FUNCTIONS_READY_S = 45.0
 
 
 # -- Step Functions executions ------------------------------------------------------------
@@ -197,6 +203,38 @@ def transplant(live: Any, loaded: Any) -> None:
         raise TypeError(f"cannot load a {kind} container")
 
 
+# -- EventBridge ------------------------------------------------------------------------
+
+
+def rebuild_event_routing(provider: Any) -> None:
+    """EventBridge keeps its buses and rules in its store but the objects that deliver
+    events (bus and rule services, one sender per target, schedule jobs) in the
+    provider, and it has no after-load hook to rebuild them: without this, a restored
+    rule matches nothing and a schedule never fires."""
+    from localstack.services.events.event_bus import EventBusService
+    from localstack.services.events.models import events_stores
+    from localstack.services.events.rule import RuleService
+    from localstack.services.events.utils import is_archive_arn
+
+    unsupported = []
+    for account, region, store in list(events_stores.iter_stores()):
+        for kind in ("archives", "replays", "connections", "api_destinations"):
+            unsupported += [f"{kind}:{name}" for name in getattr(store, kind, {})]
+        for bus in list(store.event_buses.values()):
+            provider._event_bus_services_store[bus.arn] = EventBusService(bus)
+            for rule in list(bus.rules.values()):
+                service = RuleService(rule)
+                provider._rule_services_store[rule.arn] = service
+                for target in list(rule.targets.values()):
+                    if not is_archive_arn(target["Arn"]):
+                        provider.create_target_sender(target, rule.arn, rule.name, region, account)
+                if service.schedule_cron:
+                    job = provider._get_scheduled_rule_job_function(account, region, rule)
+                    service.create_schedule_job(job)
+    if unsupported:
+        raise NotImplementedError(f"restored without their delivery: {unsupported}")
+
+
 # -- S3 object bodies ---------------------------------------------------------------------
 
 
@@ -250,6 +288,9 @@ class Persistence:
         self.interrupted: list[dict[str, Any]] = []
         self.replays: list[dict[str, Any]] = []
         self.restored = False  # never save over a generation that did not load
+        self._after_load: list[tuple[str, Any]] = []
+        self.touched: dict[str, float] = {}  # service -> when a request last changed it
+        self._last_start = 0.0  # when the last save began (monotonic)
 
     # -- gateway hook ---------------------------------------------------------------------
 
@@ -257,11 +298,31 @@ class Persistence:
         operation = getattr(context, "operation", None)
         name = getattr(operation, "name", None)
         if name is not None and not is_read_only(name):
+            service = getattr(getattr(context, "service", None), "service_name", None)
+            self.touched[str(service)] = time.monotonic()
             self.dirty.set()
+
+    @staticmethod
+    def _busy() -> set[str]:
+        """Services whose state changes without a request: running executions, stacks
+        being deployed (their resources are requests to other services)."""
+        from localstack.services.cloudformation.models import cloudformation_stores
+
+        busy = {"stepfunctions"} if Persistence._running_executions() else set()
+        try:
+            for _, _, store in list(cloudformation_stores.iter_stores()):
+                stacks = list(store.stacks_v2.values()) + list(store.stacks.values())
+                if any(str(stack.status).endswith("IN_PROGRESS") for stack in stacks):
+                    busy.add("cloudformation")
+        except Exception:  # a stack half created: assume it is still being deployed
+            busy.add("cloudformation")
+        return busy
 
     # -- save -----------------------------------------------------------------------------
 
-    def save(self, reason: str) -> dict[str, Any]:
+    def save(self, reason: str, everything: bool = True) -> dict[str, Any]:
+        """Save every loaded service (``everything``), or only those that changed since
+        the last save began (a periodic save); the others are carried over as saved."""
         from localstack.services.plugins import SERVICE_PLUGINS
         from localstack.state import pickle
 
@@ -272,14 +333,31 @@ class Persistence:
             self.dirty.clear()
             previous = self.snapshots.manifest() or {}
             previous_gen = self.snapshots.current()
+            loaded = sorted(SERVICE_PLUGINS.list_loaded_services())
+            wanted = services_to_save(
+                loaded,
+                self.touched,
+                self._busy(),
+                set(previous.get("services", {})),
+                since=self._last_start,
+                everything=everything,
+            )
+            if not wanted:
+                return self.last_save
+            self._last_start = started
             partial = self.snapshots.begin()
             services: dict[str, Any] = {}
             problems: dict[str, str] = {}
             s3_state: bytes | None = None
-            for name in sorted(SERVICE_PLUGINS.list_loaded_services()):
+            for name in loaded:
                 service = SERVICE_PLUGINS.get_service(name)
                 if service is None:
                     continue
+                if name not in wanted:
+                    kept = self._carry_over(name, previous, previous_gen, partial)
+                    if kept is not None:
+                        services[name] = kept
+                        continue
                 hook = service.lifecycle_hook
                 entries = []
                 try:
@@ -304,7 +382,10 @@ class Persistence:
                     kept = self._carry_over(name, previous, previous_gen, partial)
                     if kept is not None:
                         services[name] = {**kept, "stale": True}
-            blobs, raced = self._save_objects(pickle, s3_state) if s3_state else ([], 0)
+            if s3_state is not None:
+                blobs, raced = self._save_objects(pickle, s3_state)
+            else:  # S3 unchanged (or failed to save): its previous objects still count
+                blobs, raced = list(previous.get("blobs", [])), 0
             objects = len(blobs)
             running = self._running_executions()
             manifest = {
@@ -326,6 +407,7 @@ class Persistence:
                 "seconds": round(took, 3),
                 "bytes": self.snapshots.size_bytes(),
                 "services": sorted(services),
+                "saved_services": sorted(wanted & set(services)),
                 "objects": objects,
                 "problems": problems,
                 "running_executions": len(running),
@@ -353,7 +435,7 @@ class Persistence:
             return None
         for entry in kept.get("containers", []):
             if entry.get("file"):
-                (partial / entry["file"]).write_bytes((previous_gen / entry["file"]).read_bytes())
+                os.link(previous_gen / entry["file"], partial / entry["file"])  # files never change
         return dict(kept)
 
     def _save_objects(self, pickle: Any, s3_state: bytes) -> tuple[list[str], int]:
@@ -423,7 +505,7 @@ class Persistence:
                     self._restore_objects()
                 if name == "stepfunctions":
                     self._interrupt_running()
-                hook.on_after_state_load()
+                self._after_load.append((name, hook))
                 restored.append(name)
             except Exception as exc:  # reported; the saved files stay on disk
                 problems[name] = f"{type(exc).__name__}: {exc}"
@@ -497,6 +579,41 @@ class Persistence:
                     }
                 )
 
+    def finish_restore(self) -> None:
+        """Run the providers' after-load hooks, once the gateway listens: they call it
+        (Lambda restarts its functions and their log shipping, CloudWatch its alarms)."""
+        for name, hook in self._after_load:
+            try:
+                hook.on_after_state_load()
+                if name == "events":
+                    rebuild_event_routing(hook)
+            except Exception as exc:  # reported; the state itself is loaded
+                problem = f"after loading: {type(exc).__name__}: {exc}"
+                self.loaded.setdefault("problems", {})[name] = problem
+                LOG.error("state of %s: %s", name, problem)
+        self._after_load = []
+        self._write_status()
+
+    def wait_for_functions(self) -> None:
+        """Hold readiness until restored functions are Active again, as they were at the
+        save: an upload's event must not meet a function that is still unpacking its code."""
+        from localstack.aws.api.lambda_ import State
+        from localstack.services.lambda_.invocation.models import lambda_stores
+
+        deadline = time.monotonic() + FUNCTIONS_READY_S
+        while time.monotonic() < deadline:
+            pending = [
+                version.id.qualified_arn()
+                for _, _, store in list(lambda_stores.iter_stores())
+                for function in list(store.functions.values())
+                for version in list(function.versions.values())
+                if version.config.state.state == State.Pending
+            ]
+            if not pending:
+                return
+            time.sleep(0.05)
+        LOG.error("functions still pending %.0f s after restoring: %s", FUNCTIONS_READY_S, pending)
+
     def replay_interrupted(self) -> None:
         """Start ``{name}-r{n}`` for each interrupted execution, linked like a CLI replay."""
         from localstack.aws.connect import connect_to
@@ -552,8 +669,8 @@ class Persistence:
     def _run(self) -> None:
         while not self._stopping.wait(next_wait(self.interval_s, self.last_save.get("seconds"))):
             try:
-                if self.dirty.is_set() or self._running_executions():
-                    self.save("periodic")
+                if self.dirty.is_set() or self._busy():
+                    self.save("periodic", everything=False)
             except Exception:  # logged; the next round tries again
                 LOG.exception("periodic state save failed")
 
@@ -600,9 +717,13 @@ def restore_state() -> None:
 
 @hooks.on_infra_ready(should_load=lambda: bool(os.environ.get(STATE_DIR_ENV)), priority=10)
 def replay_and_save() -> None:
-    """Replay what the restart interrupted, then save in the background."""
+    """Finish the restore (providers' hooks, functions Active), replay what the restart
+    interrupted, then save in the background. Runs before LocalStack's init scripts'
+    ready stage (priority 0), which is what the launcher waits for."""
     if _ENGINE is None:
         return
+    _ENGINE.finish_restore()
+    _ENGINE.wait_for_functions()
     _ENGINE.replay_interrupted()
     _ENGINE.start_saver()
 

@@ -21,6 +21,7 @@ from lightbox_infra.snapshot_files import (
     is_read_only,
     next_wait,
     replay_input,
+    services_to_save,
 )
 
 
@@ -180,3 +181,35 @@ def test_given_dynamodb_values_when_exported_then_plain_json():
         "tags": ["a", "b"],
         "raw": "01",
     }
+
+
+def test_given_changes_when_periodic_save_planned_then_only_changed_busy_or_new_services():
+    loaded = ["cloudformation", "dynamodb", "s3", "sqs", "stepfunctions"]
+    touched = {"dynamodb": 100.0, "s3": 50.0, "sqs": 89.0}  # when a request changed each
+
+    wanted = services_to_save(
+        loaded,
+        touched,
+        busy={"stepfunctions"},
+        saved={"cloudformation", "dynamodb", "s3", "sqs"},
+        since=95.0,  # the last save began then
+        everything=False,
+        settle_s=10.0,
+    )
+
+    # s3 unchanged since long before the last save: carried over; sqs still settling
+    assert wanted == {"dynamodb", "sqs", "stepfunctions"}
+
+
+def test_given_service_never_saved_when_periodic_save_planned_then_it_is_saved():
+    wanted = services_to_save(
+        ["events", "s3"], {}, busy=(), saved={"s3"}, since=0.0, everything=False
+    )
+
+    assert wanted == {"events"}
+
+
+def test_given_shutdown_when_save_planned_then_every_loaded_service_is_saved():
+    wanted = services_to_save(["s3", "sqs"], {}, busy=(), saved={"s3"}, since=0.0, everything=True)
+
+    assert wanted == {"s3", "sqs"}
