@@ -74,10 +74,11 @@ for path in (REPO / "layers" / "common" / "python", REPO):
         sys.path.insert(0, str(path))
 
 from lightbox.learning.calibrate import Policy  # noqa: E402
-from lightbox.learning.config import ConfigVersion, version_number  # noqa: E402
-from lightbox.learning.feedback import FeedbackRecord  # noqa: E402
+from lightbox.learning.config import version_number  # noqa: E402
 from lightbox.learning.routing import decide_route  # noqa: E402
 from lightbox.learning.service import ConfigConflictError, run_calibration  # noqa: E402
+from lightbox.models.config_version import ConfigVersion  # noqa: E402
+from lightbox.models.feedback import FeedbackRecord  # noqa: E402
 from lightbox.scoring.confidence import ComplianceSummary, score_listing  # noqa: E402
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS  # noqa: E402
 

@@ -16,6 +16,6 @@ logger = Logger()
 @logger.inject_lambda_context
 @event_parser(model=ReviewRequest)
 def handler(event: ReviewRequest, context: LambdaContext) -> dict[str, Any]:
-    task = request_review(event.state, event.token, deps(), event.entered_at)
-    logger.info("review requested", extra=task)  # never log the token
-    return task
+    opened = request_review(event.state, event.token, deps(), event.entered_at).model_dump()
+    logger.info("review requested", extra=opened)  # never the token: it is not in the answer
+    return opened

@@ -12,8 +12,9 @@ from lightbox.adapters.aws import TaskTokens
 from lightbox.adapters.dynamodb import DynamoReviewStore
 from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
 from lightbox.keys import execution_name
-from lightbox.learning.config import ConfigVersion, next_version
+from lightbox.learning.config import next_version
 from lightbox.learning.service import roll_back
+from lightbox.models.config_version import ConfigVersion
 from lightbox.review.service import ReviewService
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
 from lightbox_cli import learning

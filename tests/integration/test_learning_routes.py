@@ -7,8 +7,8 @@ import json
 from lightbox.adapters.aws import TaskTokens
 from lightbox.adapters.dynamodb import DynamoReviewStore
 from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
-from lightbox.learning.config import CategoryRouting, ConfigVersion
 from lightbox.learning.model import LogisticModel
+from lightbox.models.config_version import CategoryRouting, ConfigVersion
 from lightbox.review.service import ReviewService
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
 from support.images import good_jpeg

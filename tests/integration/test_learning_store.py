@@ -8,8 +8,8 @@ import pytest
 
 from lightbox.adapters.dynamodb import DynamoConfigStore, DynamoReviewStore
 from lightbox.adapters.learning import DynamoConfigVersions, DynamoFeedbackStore
-from lightbox.learning.config import ConfigVersion
 from lightbox.learning.service import ConfigConflictError
+from lightbox.models.config_version import ConfigVersion
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
 from support.feedback import lenient_reviewer, records
 from support.handlers import invoke

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from lightbox.learning.feedback import FeedbackRecord
+from lightbox.models.feedback import FeedbackRecord
 
 #: A fixed confidence for these records (the production scorer changes on its own
 #: schedule; calibration must not depend on its weights).

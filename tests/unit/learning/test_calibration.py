@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from lightbox.learning.calibrate import Policy, calibrate
-from lightbox.learning.config import ConfigVersion
 from lightbox.learning.routing import decide_route
+from lightbox.models.config_version import ConfigVersion
 from support.feedback import confidence
 from support.feedback import lenient_reviewer as _lenient
 from support.feedback import records as _records

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from lightbox.learning.calibrate import Policy
-from lightbox.learning.config import ConfigVersion, diff, next_version
+from lightbox.learning.config import diff, next_version
 from lightbox.learning.routing import decide_route, is_spot_check
 from lightbox.learning.service import ConfigConflictError, roll_back, run_calibration
+from lightbox.models.config_version import ConfigVersion
 from support.feedback import lenient_reviewer as _lenient
 from support.feedback import records as _records
 

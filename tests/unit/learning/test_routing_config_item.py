@@ -2,8 +2,8 @@
 
 import json
 
-from lightbox.learning.config import CategoryRouting, ConfigVersion
 from lightbox.learning.model import LogisticModel
+from lightbox.models.config_version import CategoryRouting, ConfigVersion
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS, config_from_item
 
 MODEL = LogisticModel(

@@ -30,7 +30,7 @@ def test_given_a_scored_photo_when_review_is_requested_then_a_pending_task_holds
 
     opened = decide.request_review(state, "token-123", driver.deps)
 
-    task = driver.fakes.reviews.get_task(opened["task_id"])
+    task = driver.fakes.reviews.get_task(opened.task_id)
     assert task is not None and task["status"] == "pending"
     assert task["token"] == "token-123"
     assert driver.fakes.audit_store.decisions(driver.audit_pk)[-1] == ("review", "review_requested")
@@ -65,7 +65,7 @@ def test_given_a_reviewer_decision_when_recorded_then_feedback_and_audit_carry_i
     state = driver.run_until("score")
     opened = decide.request_review(state, "token-9", driver.deps)
     state.review = ReviewDecision(
-        decision="rejected", reviewer="ana", reason="scratched glaze", task_id=opened["task_id"]
+        decision="rejected", reviewer="ana", reason="scratched glaze", task_id=opened.task_id
     )
 
     decide.record_review(state, driver.deps)

@@ -26,7 +26,7 @@ def _service(tokens=None):
 def test_given_open_task_when_listed_then_pending_without_token():
     service, _, task = _service()
     (listed,) = service.pending()
-    assert listed["task_id"] == task["task_id"] == "exec-1.L0"
+    assert listed["task_id"] == task.task_id == "exec-1.L0"
     assert "token" not in listed
     assert listed["expires_at"] == "2026-01-01T01:00:00+00:00"
 
@@ -34,32 +34,32 @@ def test_given_open_task_when_listed_then_pending_without_token():
 def test_given_pending_task_when_approved_twice_then_second_is_noop():
     tokens = RecordingTokens()
     service, store, task = _service(tokens)
-    first = service.decide(task["task_id"], "approved", "rita")
-    second = service.decide(task["task_id"], "approved", "rita")
+    first = service.decide(task.task_id, "approved", "rita")
+    second = service.decide(task.task_id, "approved", "rita")
     assert first.changed and not second.changed
     assert len(tokens.sent) == 1
     assert tokens.sent[0][1]["decision"] == "approved"
-    assert store.tasks[task["task_id"]]["status"] == "decided"
+    assert store.tasks[task.task_id]["status"] == "decided"
 
 
 def test_given_decided_task_when_opposite_decision_then_refused_naming_first_reviewer():
     service, _, task = _service()
-    service.decide(task["task_id"], "approved", "rita")
+    service.decide(task.task_id, "approved", "rita")
     with pytest.raises(ReviewError, match="already approved by rita"):
-        service.decide(task["task_id"], "rejected", "sam", reason="blurry")
+        service.decide(task.task_id, "rejected", "sam", reason="blurry")
 
 
 def test_given_rejection_without_reason_when_decided_then_refused():
     service, _, task = _service()
     with pytest.raises(ReviewError, match="Say why"):
-        service.decide(task["task_id"], "rejected", "rita")
+        service.decide(task.task_id, "rejected", "rita")
 
 
 def test_given_expired_token_when_decided_then_task_marked_expired_and_clear_error():
     service, store, task = _service(RecordingTokens(expire_all=True))
     with pytest.raises(ReviewError, match="expired"):
-        service.decide(task["task_id"], "approved", "rita")
-    assert store.tasks[task["task_id"]]["status"] == "expired"
+        service.decide(task.task_id, "approved", "rita")
+    assert store.tasks[task.task_id]["status"] == "expired"
 
 
 def test_given_unknown_task_when_decided_then_clear_error():

@@ -16,9 +16,10 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from lightbox.adapters.dynamodb import _dynamo, _is_conditional_failure, _plain, _table
-from lightbox.learning.config import ConfigVersion, version_number
-from lightbox.learning.feedback import FeedbackRecord
+from lightbox.learning.config import version_number
 from lightbox.learning.service import ConfigConflictError
+from lightbox.models.config_version import ConfigVersion
+from lightbox.models.feedback import FeedbackRecord
 
 CONFIG_PK = "config#thresholds"
 #: What `current` copies from its version: exactly what `config_from_item` reads.

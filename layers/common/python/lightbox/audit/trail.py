@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lightbox.models.audit import AuditEntry, AuditRecord
 from lightbox.ports import AuditStore
+
+__all__ = ["AuditEntry", "AuditRecord", "AuditTrail", "verify_anchored", "verify_chain"]
 
 GENESIS_HASH = "0" * 64
 RECORD_PREFIX = "rec#"
@@ -71,19 +74,6 @@ def human_actor(reviewer: str) -> str:
     return f"human:{reviewer}"
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    stage: str
-    decision: str
-    reason: str = ""
-    actor: str = ""
-    input_keys: tuple[str, ...] = ()
-    content_hashes: Mapping[str, str] | None = None
-    scores: Mapping[str, float] | None = None
-    thresholds_version: str | None = None
-    extra: Mapping[str, Any] | None = None
-
-
 class AuditTrail:
     """Appends entries to one chain (`pipeline#<execution>` or `sku#<seller>/<sku>`)."""
 
@@ -105,7 +95,7 @@ class AuditTrail:
                 "thresholds_version": entry.thresholds_version,
                 **dict(entry.extra or {}),
             }
-            item: dict[str, Any] = {
+            unsigned: dict[str, Any] = {
                 "pk": pk,
                 "sk": record_sk(seq),
                 "seq": seq,
@@ -117,7 +107,7 @@ class AuditTrail:
                 "details": canonical(details),
                 "prev_hash": str(head["hash"]) if head else GENESIS_HASH,
             }
-            item["hash"] = record_hash(item)
+            item = AuditRecord(**unsigned, hash=record_hash(unsigned)).item()
             try:
                 self._store.append(item, head)
             except AuditConflictError:

@@ -36,9 +36,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lightbox.learning.bounds import weighted_lower_bound, wilson_lower, wilson_upper
-from lightbox.learning.config import CategoryEvidence, CategoryRouting, ConfigVersion
-from lightbox.learning.feedback import CHOICE_CORRECTIONS, NUMERIC_CORRECTIONS, FeedbackRecord
+from lightbox.learning.feedback import CHOICE_CORRECTIONS, NUMERIC_CORRECTIONS
 from lightbox.learning.model import LogisticModel, fit, usable_features
+from lightbox.models.config_version import CategoryEvidence, CategoryRouting, ConfigVersion
+from lightbox.models.feedback import FeedbackRecord
 
 
 @dataclass(frozen=True)

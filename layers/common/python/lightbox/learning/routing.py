@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from lightbox.learning.config import CategoryRouting
+from lightbox.models.config_version import CategoryRouting
 
 Route = Literal["publish", "review", "reject"]
 

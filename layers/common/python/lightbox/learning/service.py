@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lightbox.learning.calibrate import Calibration, Policy, calibrate
-from lightbox.learning.config import ConfigVersion, next_version, rollback
-from lightbox.learning.feedback import FeedbackRecord
+from lightbox.learning.config import next_version, rollback
+from lightbox.models.config_version import ConfigVersion
+from lightbox.models.feedback import FeedbackRecord
 
 
 class FeedbackSource(Protocol):

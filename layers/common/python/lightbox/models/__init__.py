@@ -1,8 +1,10 @@
-"""pydantic v2 contracts: the execution state and each stage's output, product.json, presets.
+"""pydantic v2 contracts: every event, state and table item the stages exchange.
 
-`pipeline` holds the execution input (`PhotoRef`), every stage's output, the
-whole state (`PipelineState`), the routing `Thresholds` and the terminal
-`Outcome`; `product` holds `product.json` and the studio extras' options;
-`preset` holds the category preset files. The audit record is defined in
-`lightbox.audit.trail`. See docs/architecture.md, "State payloads".
+`stages` holds the execution input (`PhotoRef`), every stage's output and
+task input, the whole state (`PipelineState`), the routing `Thresholds` and
+the terminal `Outcome`; `product` holds `product.json` and the studio extras'
+options; `preset` the category preset files. Table items: `review_task`
+(review tasks), `feedback` (reviewers' decisions), `config_version` (routing
+versions), `audit` (audit entries and records). `status` holds the events
+sellers receive. See docs/architecture.md, "Contracts".
 """

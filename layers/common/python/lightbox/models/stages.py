@@ -249,6 +249,16 @@ class ReviewRequest(_State):
     state: PipelineState
 
 
+class ReviewOpened(_State):
+    """RequestReview's answer (for its log line; the execution waits on the token): the
+    task it stored, who it is assigned to and when that level times out."""
+
+    task_id: str
+    assignee: str
+    level: int
+    expires_at: str
+
+
 class CalibrateRequest(_State):
     """What starts Calibrate: a scheduled EventBridge event (`source` aws.events) or an
     on-demand request from `lightbox calibrate`."""

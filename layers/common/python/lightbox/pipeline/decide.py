@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from lightbox.audit.trail import AuditEntry, human_actor, pipeline_pk
 from lightbox.learning.feedback import feedback_from_state
 from lightbox.learning.routing import decide_route
-from lightbox.models.stages import EscalationOutput, PipelineState, ReviewDecision, ScoreOutput
+from lightbox.models.stages import (
+    EscalationOutput,
+    PipelineState,
+    ReviewDecision,
+    ReviewOpened,
+    ScoreOutput,
+)
 from lightbox.pipeline.deps import Deps
 from lightbox.presets import get_preset
 from lightbox.review.service import assignee_for, task_id_for
@@ -117,7 +123,7 @@ def current_level(state: PipelineState) -> int:
 
 def request_review(
     state: PipelineState, token: str, deps: Deps, entered_at: datetime | None = None
-) -> dict[str, str]:
+) -> ReviewOpened:
     """Open the task; `entered_at` is when WaitForReview was entered (its timer's start)."""
     level = current_level(state)
     task = deps.review_service.open_task(
@@ -128,14 +134,16 @@ def request_review(
         AuditEntry(
             stage="review",
             decision="review_requested",
-            reason=f"assigned to {task['assignee']} (level {level})",
-            input_keys=tuple(task["renders"].values()),
+            reason=f"assigned to {task.assignee} (level {level})",
+            input_keys=tuple(task.renders.values()),
             scores={"confidence": state.score.confidence} if state.score else None,
             thresholds_version=state.config_version,
-            extra={"task_id": task["task_id"], "expires_at": task["expires_at"]},
+            extra={"task_id": task.task_id, "expires_at": task.expires_at},
         ),
     )
-    return {"task_id": task["task_id"], "assignee": task["assignee"]}
+    return ReviewOpened(
+        task_id=task.task_id, assignee=task.assignee, level=level, expires_at=task.expires_at
+    )
 
 
 def escalate(state: PipelineState, deps: Deps) -> EscalationOutput:

@@ -30,6 +30,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from lightbox.keys import parse_photo_key
+from lightbox.models.review_task import RenderCompliance, ReviewTask
 from lightbox.review.explain import fixes_for, score_reasons
 from lightbox.review.models import (
     DECISION_OF_VERB,
@@ -137,82 +138,81 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return raw
 
 
-def _summary(task: Mapping[str, Any]) -> TaskSummary:
+def _summary(task: ReviewTask) -> TaskSummary:
     return TaskSummary(
-        task_id=task["task_id"],
-        status=task.get("status", "pending"),
-        level=int(task.get("level", 0)),
-        assignee=task.get("assignee", ""),
-        seller=task.get("seller", ""),
-        sku=task.get("sku", ""),
-        category=task.get("category", "general"),
-        confidence=float(task.get("confidence", 0.0)),
-        created_at=task.get("created_at", ""),
-        expires_at=task.get("expires_at", ""),
-        reasons=list(task.get("reasons", [])),
+        task_id=task.task_id,
+        status=task.status,
+        level=task.level,
+        assignee=task.assignee,
+        seller=task.seller,
+        sku=task.sku,
+        category=task.category,
+        confidence=task.confidence,
+        created_at=task.created_at,
+        expires_at=task.expires_at,
+        reasons=list(task.reasons),
     )
 
 
-def _cutout_key(task: Mapping[str, Any]) -> str | None:
+def _cutout_key(task: ReviewTask) -> str | None:
     """The task's cut-out key; tasks opened before it was recorded get the same key from
     the photo's key (PhotoKey.output_prefix("cutouts") + ".png", as the segment stage)."""
-    if task.get("cutout_key"):
-        return str(task["cutout_key"])
+    if task.cutout_key:
+        return task.cutout_key
     try:
-        return parse_photo_key(task.get("key", "")).output_prefix("cutouts") + ".png"
+        return parse_photo_key(task.key).output_prefix("cutouts") + ".png"
     except ValueError:
         return None
 
 
-def task_detail(task: Mapping[str, Any], reviewer: Reviewer, deps: ApiDeps) -> TaskDetail:
+def task_detail(task: ReviewTask, reviewer: Reviewer, deps: ApiDeps) -> TaskDetail:
     links = deps.links
 
     def link(key: str | None, version_id: str | None = None) -> str | None:
         return links.presign_get(key, version_id, LINK_SECONDS) if key else None
 
-    compliance: Mapping[str, Mapping[str, Any]] = task.get("compliance", {})
     renders = []
     blocking: list[str] = []
-    for marketplace, key in sorted(task.get("renders", {}).items()):
-        report = compliance.get(marketplace, {"ok": True, "failures": []})
-        failures = list(report.get("failures", []))
+    for marketplace, key in sorted(task.renders.items()):
+        report = task.compliance.get(marketplace, RenderCompliance())
+        failures = list(report.failures)
         fixes = fixes_for(failures)
         renders.append(
             RenderDetail(
                 marketplace=marketplace,
                 url=link(key),
-                compliant=bool(report.get("ok", True)),
+                compliant=report.ok,
                 failures=failures,
                 fixes=fixes,
             )
         )
         blocking += [f"{f} Fix: {' '.join(fixes)}" for f in failures[:1]] + failures[1:]
     cutout = _cutout_key(task)
-    components = task.get("components", {}) or {"confidence": task.get("confidence", 0.0)}
-    status = task.get("status", "pending")
+    components = task.components or {"confidence": task.confidence}
+    status = task.status
     decided = (
         DecisionRecord(
-            decision=task.get("decision", ""),
-            reviewer=task.get("reviewer", ""),
-            reason=task.get("reason", ""),
-            decided_at=task.get("decided_at", ""),
+            decision=task.decision or "",
+            reviewer=task.reviewer or "",
+            reason=task.reason or "",
+            decided_at=task.decided_at or "",
         )
         if status == "decided"
         else None
     )
     return TaskDetail(
         **_summary(task).model_dump(),
-        execution_name=task.get("execution_name", ""),
-        key=task.get("key", ""),
-        confidence_thresholds=dict(task.get("thresholds", {})),
+        execution_name=task.execution_name,
+        key=task.key,
+        confidence_thresholds=dict(task.thresholds),
         compliant=not blocking,
         scores=[ScoreDetail(**row) for row in score_reasons(components, SCORE_WEIGHTS)],  # type: ignore[arg-type]
-        original_url=link(task.get("key"), task.get("version_id") or None),
+        original_url=link(task.key, task.version_id or None),
         cutout_url=link(cutout) if cutout and links.exists(cutout) else None,
-        studio_url=link(task.get("studio_key")),
+        studio_url=link(task.studio_key),
         renders=renders,
-        listing=ListingDraft(**task.get("listing", {})),
-        can_decide=status == "pending" and reviewer.level >= int(task.get("level", 0)),
+        listing=ListingDraft(**task.listing.model_dump()),
+        can_decide=status == "pending" and reviewer.level >= task.level,
         approvable=not blocking,
         blocking=blocking,
         decision=decided,
@@ -241,14 +241,13 @@ def build_app(get_deps: Callable[[], ApiDeps]) -> APIGatewayRestResolver:
             raise ApiError(401, "A reviewer token is required (Authorization: Bearer ...).")
         return Reviewer(str(name), int(level))
 
-    def load(task_id: str) -> dict[str, Any]:
+    def load(task_id: str) -> ReviewTask:
         if not TASK_ID.fullmatch(task_id):
             raise ApiError(404, f"No review task {task_id!r}.", "task_id")
-        task = get_deps().tasks.get_task(task_id)
-        if task is None:
+        found = get_deps().tasks.get_task(task_id)
+        if found is None:
             raise ApiError(404, f"No review task {task_id!r}.", "task_id")
-        task.pop("token", None)
-        return task
+        return ReviewTask.from_item(found).model_copy(update={"token": ""})
 
     def _api_error(exc: ApiError) -> Response[str]:
         return _error(exc.status, exc.message, exc.field)
@@ -315,7 +314,10 @@ def build_app(get_deps: Callable[[], ApiDeps]) -> APIGatewayRestResolver:
             decode_cursor(cursor),
             {k: v for k, v in filters.items() if v is not None},
         )
-        return TaskPage(items=[_summary(t) for t in items], next_cursor=encode_cursor(last))
+        return TaskPage(
+            items=[_summary(ReviewTask.from_item(t)) for t in items],
+            next_cursor=encode_cursor(last),
+        )
 
     @app.get("/tasks/<task_id>", security=bearer, summary="One task: scores, images, listing draft")
     def get_task(task_id: str) -> TaskDetail:
@@ -337,7 +339,7 @@ def build_app(get_deps: Callable[[], ApiDeps]) -> APIGatewayRestResolver:
         if decision != "corrected" and corrections:
             raise ApiError(422, "Corrections go with decision 'correct'.", "corrections")
         detail = task_detail(task, who, get_deps())
-        if decision == "approved" and not detail.approvable and task.get("status") == "pending":
+        if decision == "approved" and not detail.approvable and task.status == "pending":
             raise ApiError(
                 409,
                 "This listing cannot be published as it is: "

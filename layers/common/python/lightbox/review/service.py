@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from lightbox.models.review_task import RenderCompliance, ReviewTask, TaskListing
 from lightbox.models.stages import PipelineState, ReviewDecision
 from lightbox.ports import ReviewStore, Tokens
 
@@ -75,60 +76,57 @@ class ReviewService:
         level: int,
         timeout_seconds: int,
         opened_at: datetime | None = None,
-    ) -> dict[str, Any]:
+    ) -> ReviewTask:
         """Store the task; `opened_at` is when the wait state was entered (its timer starts
         then), so `expires_at` is when Step Functions really times the level out."""
         now = self._clock()
         started = opened_at or now
         score = state.score
         copy = state.analysis.copy_ if state.analysis else None
-        task = {
-            "pk": f"task#{task_id_for(state.execution.name, level)}",
-            "sk": "task",
-            "task_id": task_id_for(state.execution.name, level),
-            "status": "pending",
-            "token": token,
-            "level": level,
-            "assignee": assignee_for(level),
-            "created_at": now.isoformat(),
-            "expires_at": (started + timedelta(seconds=timeout_seconds)).isoformat(),
-            "execution_id": state.execution.id,
-            "execution_name": state.execution.name,
-            "seller": state.photo.seller,
-            "sku": state.photo.sku,
-            "key": state.photo.key,
-            "category": score.category if score else "general",
-            "confidence": score.confidence if score else 0.0,
-            "reasons": list(score.reasons) if score else [],
-            # Would have auto-published: a random sample that measures auto-publish precision.
-            "spot_check": bool(score.spot_check) if score else False,
-            "renders": {r.marketplace: r.key for r in state.renders or []},
-            "studio_key": state.studio.studio_key if state.studio else "",
-            # The transparent cut-out the segment stage keeps (cutouts/{seller}/{sku}/{stem}.png).
-            "cutout_key": (state.analysis.segment.cutout_key or "") if state.analysis else "",
-            # What the review page and API show beside the images (not in the GSI).
-            "version_id": state.photo.version_id or "",
-            "components": dict(score.components) if score else {},
-            "thresholds": score.thresholds.model_dump() if score else {},
-            "compliance": {
-                r.marketplace: {"ok": r.compliance.ok, "failures": list(r.compliance.failures)}
+        task = ReviewTask(
+            task_id=task_id_for(state.execution.name, level),
+            status="pending",
+            token=token,
+            level=level,
+            assignee=assignee_for(level),
+            created_at=now.isoformat(),
+            expires_at=(started + timedelta(seconds=timeout_seconds)).isoformat(),
+            execution_id=state.execution.id,
+            execution_name=state.execution.name,
+            seller=state.photo.seller,
+            sku=state.photo.sku,
+            key=state.photo.key,
+            version_id=state.photo.version_id or "",
+            category=score.category if score else "general",
+            confidence=score.confidence if score else 0.0,
+            reasons=list(score.reasons) if score else [],
+            spot_check=bool(score.spot_check) if score else False,
+            renders={r.marketplace: r.key for r in state.renders or []},
+            studio_key=state.studio.studio_key if state.studio else "",
+            cutout_key=(state.analysis.segment.cutout_key or "") if state.analysis else "",
+            components=dict(score.components) if score else {},
+            thresholds=score.thresholds.model_dump() if score else {},
+            compliance={
+                r.marketplace: RenderCompliance(
+                    ok=r.compliance.ok, failures=list(r.compliance.failures)
+                )
                 for r in state.renders or []
             },
-            "listing": {
-                "title": copy.title,
-                "bullets": list(copy.bullets),
-                "description": copy.description,
-                "per_marketplace_titles": dict(copy.per_marketplace_titles),
-            }
+            listing=TaskListing(
+                title=copy.title,
+                bullets=list(copy.bullets),
+                description=copy.description,
+                per_marketplace_titles=dict(copy.per_marketplace_titles),
+            )
             if copy
-            else {},
-        }
-        self._store.put_task(task)
+            else TaskListing(),
+        )
+        self._store.put_task(task.item())
         return task
 
     def pending(self, limit: int = 100) -> list[dict[str, Any]]:
         tasks = self._store.tasks_with_status("pending", limit)
-        return [{k: v for k, v in t.items() if k != "token"} for t in tasks]
+        return [ReviewTask.from_item(t).public() for t in tasks]
 
     def decide(
         self,
@@ -145,25 +143,24 @@ class ReviewService:
             raise ReviewError("A reviewer name is required for the audit trail.")
         if decision == "rejected" and not reason.strip():
             raise ReviewError("Say why the photo is rejected: the seller needs a reason.")
-        task = self._store.get_task(task_id)
-        if task is None:
+        found = self._store.get_task(task_id)
+        if found is None:
             raise TaskNotFoundError(f"No review task {task_id!r}.")
-        level = int(task.get("level", 0))
+        task = ReviewTask.from_item(found)
+        level = task.level
         if reviewer_level is not None and reviewer_level < level:
             raise LevelTooLowError(
                 f"Task {task_id} is at level {level} ({assignee_for(level)}); "
                 f"your token is level {reviewer_level}."
             )
-        if task["status"] == "decided":
-            if task.get("decision") == decision:
+        if task.status == "decided":
+            if task.decision == decision:
                 return DecideResult(task_id, decision, changed=False)
             raise AlreadyDecidedError(
-                f"Task {task_id} was already {task.get('decision')} by {task.get('reviewer')}."
+                f"Task {task_id} was already {task.decision} by {task.reviewer}."
             )
-        if task["status"] != "pending":
-            raise TaskClosedError(
-                f"Task {task_id} is {task['status']}; it can no longer be decided."
-            )
+        if task.status != "pending":
+            raise TaskClosedError(f"Task {task_id} is {task.status}; it can no longer be decided.")
         output = ReviewDecision(
             decision=decision,
             reviewer=reviewer,
@@ -172,7 +169,7 @@ class ReviewService:
             task_id=task_id,
         ).model_dump()
         try:
-            self._tokens.succeed(task["token"], output)
+            self._tokens.succeed(task.token, output)
         except TokenExpiredError as exc:
             self._store.transition(task_id, "pending", "expired", {"expired_reason": str(exc)})
             raise TaskClosedError(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lightbox.learning.config import CategoryRouting
+from lightbox.models.config_version import CategoryRouting
 from lightbox.models.stages import Thresholds
 from lightbox.presets import catalogue
 
