@@ -34,6 +34,7 @@ from lightbox_cli.context import StackContext
 WINDOW_SECONDS = 3 * 3600
 """How far back the panels look (the CloudWatch dashboard's default range is 3 h)."""
 BUCKET_SECONDS = 60
+MIN_SPAN_SECONDS = 30 * 60
 REFRESH_SECONDS = 5
 THROUGHPUT = (
     ("PhotosReceived", "received"),
@@ -160,7 +161,8 @@ def compute_panels(
         return counted
 
     now_ms = int(now.timestamp() * 1000)
-    first = min((d.at_ms for d in points), default=now_ms)
+    # At least the last half hour, so a short batch stands out against the quiet before it.
+    first = min([d.at_ms for d in points] + [now_ms - MIN_SPAN_SECONDS * 1000])
     start = (first // 1000 // BUCKET_SECONDS) * BUCKET_SECONDS
     buckets = list(range(start, now_ms // 1000 + 1, BUCKET_SECONDS))[-180:] or [start]
     series = {}
@@ -239,7 +241,7 @@ def _e(text: object) -> str:
 
 def _svg(body: str, height: int = H, label: str = "") -> str:
     return (
-        f'<svg viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" '
+        f'<svg viewBox="0 0 {W} {height}" width="100%" role="img" '
         f'aria-label="{_e(label)}">{body}</svg>'
     )
 
@@ -253,7 +255,7 @@ def _bars(items: Sequence[tuple[str, float]], unit: str = "", label: str = "") -
     parts = []
     for i, (name, value) in enumerate(items):
         y = 6 + i * row
-        width = max(2.0, (W - 190) * value / top) if value else 0
+        width = max(2.0, (W - 128 - 90) * value / top) if value else 0
         colour = COLOURS[i % len(COLOURS)]
         parts.append(
             f'<text x="120" y="{y + 14}" text-anchor="end" class="axis">{_e(name)}</text>'
@@ -307,7 +309,7 @@ def _histograms(confidence: dict[str, dict[str, Any]]) -> str:
     """Small multiples: each category's confidence in ten bins from 0 to 1."""
     if not confidence:
         return '<p class="empty">no data yet</p>'
-    cell_w, cell_h = 150, 92
+    cell_w, cell_h = 150, 110
     columns = 3
     parts = []
     for k, (category, stats) in enumerate(confidence.items()):
@@ -324,6 +326,11 @@ def _histograms(confidence: dict[str, dict[str, Any]]) -> str:
                 f'<rect class="bar" x="{ox + i * 14}" y="{oy + cell_h - 18 - height:.1f}" '
                 f'width="12" height="{height:.1f}" fill="{COLOURS[0]}" data-value="{n}"/>'
             )
+            if n:
+                parts.append(
+                    f'<text x="{ox + i * 14 + 6}" y="{oy + cell_h - 21 - height:.1f}" '
+                    f'text-anchor="middle" class="value">{n}</text>'
+                )
         parts.append(
             f'<text x="{ox}" y="{oy + cell_h - 6}" class="axis">0</text>'
             f'<text x="{ox + 140}" y="{oy + cell_h - 6}" text-anchor="end" class="axis">1</text>'

@@ -4,8 +4,9 @@ The page is opened first; then three photos and a text file named like a photo
 are uploaded. Without a reload, the page's charts grow by the batch: four
 photos received, three scored (route mix, confidence for their category, stage
 durations) and one quarantined with the reason code "format". The numbers come
-from the functions' EMF log lines, as the CloudWatch dashboard's would. A
-screenshot is kept at out/dashboard/dashboard.png.
+from the functions' EMF log lines, as the CloudWatch dashboard's would. The
+screenshot, kept at out/dashboard/dashboard.png, is taken once every scored
+photo has ended or waits in review.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def _dom_numbers(driver: Any) -> dict[str, float]:
       .reduce((s, e) => s + Number(e.getAttribute(attr)), 0);
     return {
       received: one('[data-panel=throughput] polyline[data-series=received]', 'data-total'),
+      ended: ['published', 'rejected'].reduce((n, series) => n + one(
+        `[data-panel=throughput] polyline[data-series=${series}]`, 'data-total'), 0),
+      reviewed: one('[data-panel=routes] rect[data-label=review]', 'data-value'),
       routed: sum('[data-panel=routes] rect.bar', 'data-value'),
       general: one('[data-panel=confidence] g[data-category=general]', 'data-count'),
       format: one('[data-panel=quarantine] rect[data-label=format]', 'data-value'),
@@ -104,6 +108,8 @@ def test_given_the_dashboard_open_when_a_batch_runs_then_its_charts_grow_by_the_
                 and now["routed"] >= before["routed"] + 3
                 and now["general"] >= before["general"] + 3
                 and now["format"] >= before["format"] + 1
+                # each scored photo published, rejected or waiting in review
+                and (now["ended"] - before["ended"]) + (now["reviewed"] - before["reviewed"]) >= 3
             )
             return now if done else None
 

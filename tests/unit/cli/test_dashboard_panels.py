@@ -10,7 +10,7 @@ from typing import Any
 from lightbox.observability import emit
 from lightbox_cli.dashboard import MetricLog, compute_panels, parse_emf, render_panels
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+NOW = datetime.now(UTC)  # the EMF lines below carry the real time
 
 
 def _lines(*metrics: tuple[str, float, dict[str, str]]) -> list[str]:
