@@ -2,19 +2,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lightbox.handler import logger, stage_handler
 from lightbox.models.stages import ReviewRequest
 from lightbox.pipeline.decide import request_review
 from lightbox.pipeline.deps import deps
 
-logger = Logger()
 
-
-@logger.inject_lambda_context
-@event_parser(model=ReviewRequest)
+@stage_handler("request_review", ReviewRequest)
 def handler(event: ReviewRequest, context: LambdaContext) -> dict[str, Any]:
     opened = request_review(event.state, event.token, deps(), event.entered_at).model_dump()
     logger.info("review requested", extra=opened)  # never the token: it is not in the answer
