@@ -125,7 +125,7 @@ def test_given_borderline_photos_when_reviewed_on_the_page_then_published_reject
         e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
     ]
     assert "ReEnhancePhoto" in entered and "ReRenderMainImage" in entered  # pixels changed
-    listing_key = out["outputs"]["amazon"].rsplit(".", 1)[0] + ".listing.json"
+    listing_key = out["outputs"]["listing:amazon"]  # the SKU's one listing
     listing = json.loads(
         stack.ctx.client("s3").get_object(Bucket=stack.bucket, Key=listing_key)["Body"].read()
     )

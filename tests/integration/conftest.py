@@ -168,6 +168,9 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
         "SpotCheckRate": "0",
         "TargetPrecision": "0.98",
         "CalibrationMinDecisions": "50",
+        # Feeds link presigned URLs (no CDN in front of moto's bucket).
+        "PublicBaseUrl": "",
+        "FeedUrlExpirySeconds": "3600",
     }
     resolve = Resolver(params)
     s3 = boto3.client("s3", region_name=REGION)

@@ -47,10 +47,11 @@ def test_given_good_photo_and_low_thresholds_when_uploaded_then_published_with_l
     assert head["ContentType"] == "image/jpeg"
     listing = json.loads(
         moto_pipeline.s3.get_object(
-            Bucket=moto_pipeline.bucket, Key="published/amazon/acme/MUG-1/front.listing.json"
+            Bucket=moto_pipeline.bucket, Key="published/amazon/acme/MUG-1/listing.json"
         )["Body"].read()
     )
-    assert listing["images"]["main"] == image_key
+    assert listing["main"] == image_key
+    assert [image["key"] for image in listing["images"]] == [image_key]
     assert listing["config_version"] == "v2"
     records = _assert_terminal_audit(moto_pipeline, started["execution_name"], "published")
     assert [r["stage"] for r in records] == ["validate", "score", "publish"]

@@ -57,10 +57,11 @@ def test_given_uploads_repeated_when_processed_then_one_processing_per_content_a
     assert details["supersedes"] == first["execution_name"]
     listing = json.loads(
         moto_pipeline.s3.get_object(
-            Bucket=moto_pipeline.bucket, Key="published/amazon/acme/MUG-1/front.listing.json"
+            Bucket=moto_pipeline.bucket, Key="published/amazon/acme/MUG-1/listing.json"
         )["Body"].read()
     )
-    assert listing["source"]["sha256"] == details["content_hashes"][KEY]
+    (image,) = listing["images"]  # the new content replaced the photo's image, not added one
+    assert image["sha256"] == details["content_hashes"][KEY]
 
 
 def test_given_the_content_index_on_dynamodb_when_claimed_then_atomic_idempotent_and_releasable(

@@ -42,7 +42,7 @@ def test_given_a_crop_and_cutout_correction_when_decided_then_rerendered_and_pub
         < states.index("PublishListing")
     )
     assert _object(moto_pipeline, out["outputs"]["amazon"]) != before
-    listing = json.loads(_object(moto_pipeline, "published/amazon/acme/MUG-1/front.listing.json"))
+    listing = json.loads(_object(moto_pipeline, "published/amazon/acme/MUG-1/listing.json"))
     assert listing["title"] == "Blue stoneware mug"
     assert listing["bullets"] == ["Holds 350 ml", "Dishwasher safe"]
     corrected = [

@@ -43,23 +43,27 @@ def test_given_sellers_own_file_names_when_uploaded_then_each_published_under_sa
         assert image_key == f"{expected.published_base('amazon')}/{expected.safe_stem}.jpg"
         assert set(image_key) <= _SAFE, image_key
         published_keys.add(image_key)
-        listing = _json(moto_pipeline, image_key.removesuffix(".jpg") + ".listing.json")
-        assert listing["source"]["file_name"] == name
-        assert listing["source"]["key"] == f"{FOLDER}/{name}"
-        assert (listing["seller"], listing["sku"]) == ("Händler", "Größe 42")
-        feed = (
-            moto_pipeline.s3.get_object(
-                Bucket=moto_pipeline.bucket,
-                Key=f"{expected.published_base('shopify')}/{expected.safe_stem}.shopify.csv",
-            )["Body"]
-            .read()
-            .decode()
-        )
-        assert "Größe 42" in feed  # the seller's SKU, not its slug
         records = moto_pipeline.audit(run["execution_name"])
         assert verify_chain(records).ok
         assert records[0]["stage"] == "validate" and f"{FOLDER}/{name}" in records[0]["details"]
     assert len(published_keys) == len(NAMES)
+    # One listing for the SKU: every photo's image, under the seller's names.
+    expected = parse_photo_key(f"{FOLDER}/{NAMES[0]}")
+    listing = _json(moto_pipeline, f"{expected.published_base('amazon')}/listing.json")
+    assert (listing["seller"], listing["sku"]) == ("Händler", "Größe 42")
+    assert {image["key"] for image in listing["images"]} == published_keys
+    assert {(i["file_name"], i["source_key"]) for i in listing["images"]} == {
+        (name, f"{FOLDER}/{name}") for name in NAMES
+    }
+    feed = (
+        moto_pipeline.s3.get_object(
+            Bucket=moto_pipeline.bucket,
+            Key=f"{expected.published_base('shopify')}/feed.shopify.csv",
+        )["Body"]
+        .read()
+        .decode()
+    )
+    assert "Größe 42" in feed  # the seller's SKU, not its slug
 
 
 def test_given_windows_path_key_when_uploaded_then_quarantined_with_reason(moto_pipeline):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lightbox.audit.trail import HEAD_SK, RECORD_PREFIX, AuditConflictError, AuditTrail
+from lightbox.models.listing import ListingConflictError, ListingHead, PhotoEntry
 from lightbox.models.status import StatusEvent
 from lightbox.pipeline.deps import Deps
 from lightbox.ports import ContentClaim, ObjectInfo
@@ -261,6 +262,28 @@ class RecordingExecutions:
         return f"arn:aws:states:us-east-1:000000000000:execution:lightbox-test:{name}"
 
 
+@dataclass
+class InMemoryListingStore:
+    """`ListingStore`: per SKU, photo entries and a head that moves only from the version
+    the writer read (like the conditional transaction); `conflicts` makes the next
+    commits lose, as to a rebuild that got there first."""
+
+    heads: dict[str, ListingHead] = field(default_factory=dict)
+    entries: dict[str, dict[str, PhotoEntry]] = field(default_factory=dict)
+    conflicts: int = 0
+
+    def load(self, pk: str) -> tuple[ListingHead | None, list[PhotoEntry]]:
+        return self.heads.get(pk), list(self.entries.get(pk, {}).values())
+
+    def commit(self, pk: str, entry: PhotoEntry, head: ListingHead, expected: int | None) -> None:
+        current = self.heads.get(pk)
+        if self.conflicts or (current.version if current else None) != expected:
+            self.conflicts = max(0, self.conflicts - 1)
+            raise ListingConflictError(f"{pk} moved past {expected}")
+        self.entries.setdefault(pk, {})[entry.safe_stem] = entry
+        self.heads[pk] = head
+
+
 def test_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "BUCKET_NAME": BUCKET,
@@ -270,6 +293,7 @@ def test_settings(**overrides: Any) -> Settings:
         "CONTENT_INDEX_TABLE": "lightbox-test-content-index",
         "ESCALATION_TOPIC_ARN": RecordingNotifier.topic_arn,
         "STATUS_BUS_NAME": "lightbox-test-status",
+        "LISTINGS_TABLE": "lightbox-test-listings",
         "ENVIRONMENT": "local",
     }
     values.update(overrides)
@@ -290,6 +314,7 @@ class Fakes:
     tokens: RecordingTokens = field(default_factory=RecordingTokens)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
     status_events: RecordingStatusEvents = field(default_factory=RecordingStatusEvents)
+    listings: InMemoryListingStore = field(default_factory=InMemoryListingStore)
     now: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
 
     def deps(self, **settings: Any) -> Deps:
@@ -303,4 +328,5 @@ class Fakes:
             review_service=ReviewService(self.reviews, self.tokens, clock=clock),
             notifier=self.notifier,
             status_events=self.status_events,
+            listings=self.listings,
         )

@@ -55,7 +55,7 @@ class Resolver:
         if isinstance(value, dict) and len(value) == 1:
             ((fn, arg),) = value.items()
             if fn == "Ref":
-                return self.params.get(arg) or self.refs[arg]
+                return self.params[arg] if arg in self.params else self.refs[arg]
             if fn == "Fn::Sub":
                 return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub(m.group(1)), arg)
             if fn == "Fn::GetAtt":

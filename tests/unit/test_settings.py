@@ -14,6 +14,7 @@ STAGE_ENV = {
     "CONTENT_INDEX_TABLE": "lightbox-dev-content-index",
     "ESCALATION_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:lightbox-dev-escalations",
     "STATUS_BUS_NAME": "lightbox-dev-status",
+    "LISTINGS_TABLE": "lightbox-dev-listings",
 }
 
 

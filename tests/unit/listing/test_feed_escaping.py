@@ -25,7 +25,7 @@ FACTS = ListingFacts(
     currency="USD",
     attributes={"note": "-2+3"},
     colours=["red"],
-    image_url="s3://b/published/amazon/acme/MUG-1/front.jpg",
+    image_urls=("https://cdn.example/published/amazon/acme/MUG-1/front.jpg",),
 )
 
 

@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import io
 import json
 
@@ -18,7 +19,7 @@ FACTS = ListingFacts(
     currency="USD",
     attributes={"capacity_ml": 350},
     colours=["red"],
-    image_url="s3://b/published/amazon/acme/MUG-1/front.jpg",
+    image_urls=("https://cdn.example/published/amazon/acme/MUG-1/front.jpg",),
 )
 
 
@@ -55,3 +56,24 @@ def test_given_facts_when_shopify_feed_built_then_importable_csv_row():
 def test_given_unknown_marketplace_when_feed_built_then_error():
     with pytest.raises(KeyError):
         build_feed("walmart", FACTS)
+
+
+def test_given_several_images_when_feeds_built_then_every_marketplace_lists_them_in_order():
+    """Given a listing with a main image and two more
+    When each marketplace's feed is built
+    Then each carries all three, main first, in its own fields."""
+    urls = tuple(f"https://cdn.example/published/x/acme/MUG-1/{n}.jpg" for n in ("a", "b", "c"))
+    facts = dataclasses.replace(FACTS, image_urls=urls)
+
+    amazon = json.loads(build_feed("amazon", facts).body)["messages"][0]["attributes"]
+    assert [amazon["main_product_image_locator"][0]["media_location"]] + [
+        amazon[f"other_product_image_locator_{i}"][0]["media_location"] for i in (1, 2)
+    ] == list(urls)
+    assert "other_product_image_locator_3" not in amazon
+    assert json.loads(build_feed("ebay", facts).body)["product"]["imageUrls"] == list(urls)
+    assert json.loads(build_feed("etsy", facts).body)["images"] == list(urls)
+    rows = list(csv.DictReader(io.StringIO(build_feed("shopify", facts).body.decode())))
+    assert [(r["Image Src"], r["Image Position"]) for r in rows] == [
+        (url, str(i)) for i, url in enumerate(urls, 1)
+    ]
+    assert rows[1]["Title"] == "" and rows[1]["Handle"] == rows[0]["Handle"]

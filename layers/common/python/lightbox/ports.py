@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from lightbox.models.listing import ListingHead, PhotoEntry
     from lightbox.models.status import StatusEvent
 
 
@@ -157,4 +158,17 @@ class StatusEvents(Protocol):
 
     def send(self, event: StatusEvent) -> None:
         """Deliver one event; raise when the bus refused it (the stage's Retry sends again)."""
+        ...
+
+
+class ListingStore(Protocol):
+    """One listing per SKU (`lightbox.models.listing`): photo entries and a versioned head."""
+
+    def load(self, pk: str) -> tuple[ListingHead | None, list[PhotoEntry]]:
+        """The SKU's head (None before its first rebuild) and photo entries, read consistently."""
+        ...
+
+    def commit(self, pk: str, entry: PhotoEntry, head: ListingHead, expected: int | None) -> None:
+        """Write `entry` and `head` together, only if the stored head's version is still
+        `expected` (None: no head yet); raise ListingConflictError otherwise."""
         ...

@@ -48,6 +48,15 @@ class Settings(_FromEnvironment):
     content_index_table: Name = Field(alias="CONTENT_INDEX_TABLE")
     escalation_topic_arn: Arn = Field(alias="ESCALATION_TOPIC_ARN")
     status_bus: Name = Field(alias="STATUS_BUS_NAME")
+    listings_table: Name = Field(alias="LISTINGS_TABLE")
+    #: Feed image URLs (template parameters PublicBaseUrl, FeedUrlExpirySeconds):
+    #: `{public_base_url}/{key}` when set, else presigned GETs valid this long.
+    public_base_url: str = Field(
+        default="", pattern=r"^(https?://[^\s?#]+)?$", alias="PUBLIC_BASE_URL"
+    )
+    feed_url_expiry_seconds: int = Field(
+        default=604800, ge=60, le=604800, alias="FEED_URL_EXPIRY_SECONDS"
+    )
     environment: Name = Field(default="local", alias="ENVIRONMENT")
     review_timeout_seconds: int = Field(default=86400, gt=0, alias="REVIEW_TIMEOUT_SECONDS")
     max_review_levels: int = Field(default=2, ge=1, alias="MAX_REVIEW_LEVELS")

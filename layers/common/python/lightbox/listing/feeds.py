@@ -55,12 +55,18 @@ class ListingFacts:
     currency: str
     attributes: Mapping[str, Any]
     colours: Sequence[str]
-    image_url: str
+    #: The listing's images as URLs a marketplace can fetch, main image first
+    #: (`lightbox.listing.urls`), already capped at its image slots.
+    image_urls: Sequence[str]
+
+    @property
+    def main_image_url(self) -> str:
+        return self.image_urls[0] if self.image_urls else ""
 
 
 @dataclass(frozen=True)
 class Feed:
-    filename_suffix: str  # appended to the photo stem
+    filename_suffix: str  # appended to `feed` in the SKU's folder: feed.amazon.json
     content_type: str
     body: bytes
 
@@ -88,9 +94,14 @@ def amazon_feed(facts: ListingFacts) -> dict[str, Any]:
         "product_description": value(facts.description),
         "bullet_point": [b for bullet in facts.bullets for b in value(bullet)],
         "main_product_image_locator": [
-            {"media_location": facts.image_url, "marketplace_id": AMAZON_MARKETPLACE_ID}
+            {"media_location": facts.main_image_url, "marketplace_id": AMAZON_MARKETPLACE_ID}
         ],
     }
+    # Amazon's other images: other_product_image_locator_1 .. _8 (PT01-PT08).
+    for position, url in enumerate(facts.image_urls[1:9], start=1):
+        attributes[f"other_product_image_locator_{position}"] = [
+            {"media_location": url, "marketplace_id": AMAZON_MARKETPLACE_ID}
+        ]
     if facts.brand:
         attributes["brand"] = value(facts.brand)
     if facts.colours:
@@ -133,7 +144,7 @@ def ebay_feed(facts: ListingFacts) -> dict[str, Any]:
             # eBay renders the description as HTML.
             "description": html.escape(facts.description),
             "aspects": aspects,
-            "imageUrls": [facts.image_url],
+            "imageUrls": list(facts.image_urls),
         },
     }
 
@@ -150,7 +161,7 @@ def etsy_feed(facts: ListingFacts) -> dict[str, Any]:
         "is_supply": False,
         "tags": tags,
         "sku": [facts.sku],
-        "images": [facts.image_url],
+        "images": list(facts.image_urls),
         "state": "draft",
     }
 
@@ -169,7 +180,7 @@ def shopify_feed(facts: ListingFacts) -> str:
         "Published": "FALSE",
         "Variant SKU": facts.sku,
         "Variant Price": "" if facts.price is None else f"{facts.price:.2f}",
-        "Image Src": facts.image_url,
+        "Image Src": facts.main_image_url,
         "Image Position": "1",
         "Image Alt Text": facts.title[:512],
         "Status": "draft",
@@ -178,13 +189,29 @@ def shopify_feed(facts: ListingFacts) -> str:
     writer = csv.DictWriter(buffer, fieldnames=SHOPIFY_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerow({column: csv_safe(value) for column, value in row.items()})
+    # Shopify's product CSV: each further image is a row with the product's Handle,
+    # its Image Src and Image Position, and every other column empty.
+    for position, url in enumerate(facts.image_urls[1:], start=2):
+        image_row = dict.fromkeys(SHOPIFY_COLUMNS, "")
+        image_row |= {
+            "Handle": row["Handle"],
+            "Image Src": url,
+            "Image Position": str(position),
+            "Image Alt Text": facts.title[:512],
+        }
+        writer.writerow({column: csv_safe(value) for column, value in image_row.items()})
     return buffer.getvalue()
+
+
+def feed_suffix(marketplace: str) -> str:
+    """`.shopify.csv` for Shopify's CSV import, `.{marketplace}.json` for the others."""
+    return ".shopify.csv" if marketplace == "shopify" else f".{marketplace}.json"
 
 
 def build_feed(marketplace: str, facts: ListingFacts) -> Feed:
     if marketplace == "shopify":
-        return Feed(".shopify.csv", "text/csv", shopify_feed(facts).encode())
+        return Feed(feed_suffix(marketplace), "text/csv", shopify_feed(facts).encode())
     builders = {"amazon": amazon_feed, "ebay": ebay_feed, "etsy": etsy_feed}
     document = builders[marketplace](facts)
     body = json.dumps(document, indent=2, ensure_ascii=False).encode()
-    return Feed(f".{marketplace}.json", "application/json", body)
+    return Feed(feed_suffix(marketplace), "application/json", body)

@@ -118,6 +118,21 @@ SPECS: dict[str, MarketplaceSpec] = {
 
 MARKETPLACES: tuple[str, ...] = tuple(SPECS)
 
+#: Images one listing may carry, main image included: a SKU's listing keeps its
+#: first this many (docs/limits-and-rules.md, "Image slots per listing").
+IMAGE_SLOTS: dict[str, int] = {
+    # Seller Central's image guide: a MAIN image and up to 8 others (PT01-PT08); the
+    # listings feed has main_product_image_locator + other_product_image_locator_1..8.
+    "amazon": 9,
+    # Etsy's Help Center: up to 20 photos per listing (10 until 2024's raise); the
+    # listing video is separate.
+    "etsy": 20,
+    # Shopify's help: up to 250 media (images, videos, 3D models) per product.
+    "shopify": 250,
+    # eBay's picture policy: up to 24 photos per listing, free.
+    "ebay": 24,
+}
+
 
 def get_spec(marketplace: str) -> MarketplaceSpec:
     """The spec for `marketplace`, with an error that lists the known ones."""

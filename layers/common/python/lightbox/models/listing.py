@@ -69,6 +69,8 @@ class PhotoEntry(_Item):
     execution: str
     updated_at: str
     confidence: float | None = None
+    #: The marketplaces product.json named when this photo ran.
+    marketplaces: list[str] = Field(default_factory=list)
     #: marketplace -> published image key (published photos only).
     images: dict[str, str] = Field(default_factory=dict)
     sha256: str | None = None
@@ -98,3 +100,7 @@ class ListingHead(_Item):
     version: int = Field(ge=0)
     updated_at: str
     marketplaces: dict[str, MarketplaceListing] = Field(default_factory=dict)
+
+
+class ListingConflictError(RuntimeError):
+    """Another rebuild of the SKU moved its head first; read again and recompose."""

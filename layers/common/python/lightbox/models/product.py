@@ -114,6 +114,25 @@ class ProductMetadata(BaseModel):
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
     marketplaces: list[Marketplace] = Field(default_factory=lambda: list(DEFAULT_MARKETPLACES))
     extras: StudioExtras = Field(default_factory=StudioExtras)
+    #: The listing's image order, main image first: the SKU's photo file names as
+    #: uploaded (`front.jpg`). Photos not named follow, best-scoring first.
+    image_order: list[str] = Field(default_factory=list, max_length=250)
+
+    @field_validator("image_order")
+    @classmethod
+    def _photo_file_names(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in value:
+            if not name or "/" in name or name in (".", "..") or len(name) > 200:
+                raise ValueError(f"{name[:200]!r} is not a photo's file name (front.jpg)")
+            problem = refused_character(name)
+            if problem:
+                raise ValueError(f"{name[:200]!r} contains {problem}")
+            normalised = unicodedata.normalize("NFC", name)
+            if normalised in seen:
+                raise ValueError(f"{name!r} is named twice")
+            seen.add(normalised)
+        return [unicodedata.normalize("NFC", name) for name in value]
 
     @field_validator("marketplaces")
     @classmethod

@@ -13,10 +13,18 @@ from lightbox.adapters.aws import Notifier as SnsNotifier
 from lightbox.adapters.aws import TaskTokens
 from lightbox.adapters.content_index import DynamoContentIndex
 from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoReviewStore
+from lightbox.adapters.listings import DynamoListingStore
 from lightbox.adapters.s3 import ObjectStore
 from lightbox.adapters.status_events import EventBridgeStatusEvents
 from lightbox.audit.trail import AuditTrail
-from lightbox.ports import ContentIndex, Notifier, Objects, ReviewStore, StatusEvents
+from lightbox.ports import (
+    ContentIndex,
+    ListingStore,
+    Notifier,
+    Objects,
+    ReviewStore,
+    StatusEvents,
+)
 from lightbox.review.service import ReviewService
 from lightbox.settings import Settings, settings
 
@@ -31,6 +39,7 @@ class Deps:
     review_service: ReviewService
     notifier: Notifier
     status_events: StatusEvents
+    listings: ListingStore
 
 
 @cache
@@ -46,4 +55,5 @@ def deps() -> Deps:
         review_service=ReviewService(reviews, TaskTokens()),
         notifier=SnsNotifier(s.escalation_topic_arn),
         status_events=EventBridgeStatusEvents(s.status_bus),
+        listings=DynamoListingStore(s.listings_table),
     )

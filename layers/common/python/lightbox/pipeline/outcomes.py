@@ -6,14 +6,12 @@ Every execution ends in one of these, and each writes the terminal audit record.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 
 from lightbox.audit.trail import AuditEntry, pipeline_pk
 from lightbox.keys import PhotoKey, parse_photo_key
-from lightbox.listing.draft import enrich_copy
-from lightbox.listing.feeds import ListingFacts, build_feed
+from lightbox.listing.builder import photo_entry, record_photo
 from lightbox.models.stages import Outcome, PipelineState
+from lightbox.models.status import PhotoState, PhotoStatusEvent
 from lightbox.pipeline.deps import Deps
 
 
@@ -31,61 +29,23 @@ def _photo_key(state: PipelineState) -> PhotoKey:
     return parse_photo_key(photo.key)
 
 
-def _product_colours(state: PipelineState) -> list[str]:
-    """Colour words from the product's own pixels (measured under the mask by
-    the Segment stage); the whole-frame estimate only for a run without them."""
-    assert state.analysis is not None
-    measured = state.analysis.segment.colours or state.analysis.attributes.colours
-    return [c.name for c in measured]
-
-
-def _listing_document(state: PipelineState, marketplace: str, image_key: str) -> dict[str, Any]:
-    assert state.validation is not None and state.analysis is not None
-    product = state.validation.product
-    corrections = state.review.corrections if state.review else {}
-    colours = _product_colours(state)
-    copy = enrich_copy(state.analysis.copy_, colours)
-    return {
-        "marketplace": marketplace,
-        "seller": state.photo.seller,
-        "sku": state.photo.sku,
-        "title": corrections.get("title")
-        or copy.per_marketplace_titles.get(marketplace, copy.title),
-        "bullets": corrections.get("bullets") or copy.bullets,
-        "description": corrections.get("description") or copy.description,
-        "category": corrections.get("category") or product.category,
-        "brand": product.brand,
-        "price": product.price,
-        "currency": product.currency,
-        "attributes": product.attributes,
-        "colours": colours,
-        "images": {"main": image_key},
-        "source": {
-            "key": state.photo.key,
-            "file_name": state.photo.filename,
-            "sha256": state.validation.sha256,
-        },
-        "confidence": state.score.confidence if state.score else None,
-        "config_version": state.config_version,
-        "published_at": datetime.now(UTC).isoformat(),
-    }
-
-
-def _facts(listing: dict[str, Any], bucket: str) -> ListingFacts:
-    return ListingFacts(
-        seller=listing["seller"],
-        sku=listing["sku"],
-        title=listing["title"],
-        description=listing["description"],
-        bullets=listing["bullets"],
-        category=listing["category"],
-        brand=listing["brand"],
-        price=listing["price"],
-        currency=listing["currency"],
-        attributes=listing["attributes"],
-        colours=listing["colours"],
-        # The publishing integration swaps this for its CDN or a presigned URL.
-        image_url=f"s3://{bucket}/{listing['images']['main']}",
+def _photo_status(
+    state: PipelineState, deps: Deps, photo_state: PhotoState, outcome: Outcome
+) -> None:
+    """Tell the seller where this photo went (`PhotoStatusEvent` on the status bus)."""
+    deps.status_events.send(
+        PhotoStatusEvent(
+            environment=deps.settings.environment,
+            seller=state.photo.seller,
+            sku=state.photo.sku,
+            state=photo_state,
+            photo_key=state.photo.key,
+            file_name=state.photo.filename,
+            execution=state.execution.name,
+            reasons=outcome.reasons or ([outcome.reason] if outcome.reason else []),
+            scores=outcome.scores,
+            outputs=outcome.outputs,
+        )
     )
 
 
@@ -110,6 +70,22 @@ def _publish_extras(state: PipelineState, photo_key: PhotoKey, deps: Deps) -> di
             deps.objects.copy(key, target)
             published[label] = target
     return published
+
+
+def photo_in_review(state: PipelineState, deps: Deps, task_id: str, reviewer: str) -> None:
+    """A review task is open: the photo waits in its SKU's listing (it joins when
+    approved) and the seller is told why it went to review."""
+    reason = f"Waiting for a reviewer ({reviewer})."
+    reasons = [reason, *(state.score.reasons if state.score else [])]
+    record_photo(photo_entry(state, _photo_key(state), "in_review", reasons=reasons), deps)
+    outcome = Outcome(
+        status="in_review",
+        reason=reason,
+        reasons=reasons,
+        outputs={"task_id": task_id},
+        scores=_scores(state),
+    )
+    _photo_status(state, deps, "in_review", outcome)
 
 
 class NotCompliantError(RuntimeError):
@@ -138,20 +114,22 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
     if failures:
         raise NotCompliantError(" ".join(failures))
     photo_key = _photo_key(state)
-    outputs: dict[str, str] = {}
+    images: dict[str, str] = {}
     for rendered in state.renders:
         base = photo_key.published_base(rendered.marketplace)
         image_key = f"{base}/{photo_key.safe_stem}.{rendered.key.rsplit('.', 1)[-1]}"
         deps.objects.copy(rendered.key, image_key)
-        listing = _listing_document(state, rendered.marketplace, image_key)
-        deps.objects.put_json(f"{base}/{photo_key.safe_stem}.listing.json", listing)
-        feed = build_feed(rendered.marketplace, _facts(listing, deps.objects.bucket))
-        deps.objects.put_bytes(
-            f"{base}/{photo_key.safe_stem}{feed.filename_suffix}", feed.body, feed.content_type
-        )
-        outputs[rendered.marketplace] = image_key
-    outputs |= _publish_extras(state, photo_key, deps)
+        images[rendered.marketplace] = image_key
+    outputs = images | _publish_extras(state, photo_key, deps)
+    # The SKU's one listing per marketplace, rebuilt with this photo's images in it.
+    head = record_photo(photo_entry(state, photo_key, "published", images), deps)
+    for marketplace, listing in head.marketplaces.items():
+        if listing.listing_key:
+            outputs[f"listing:{marketplace}"] = listing.listing_key
     decided_by = f"review by {state.review.reviewer}" if state.review else "auto-publish"
+    outcome = Outcome(status="published", reason=decided_by, outputs=outputs, scores=_scores(state))
+    # Told before the terminal audit record: a retried stage never audits twice.
+    _photo_status(state, deps, "published", outcome)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
@@ -164,7 +142,7 @@ def publish(state: PipelineState, deps: Deps) -> Outcome:
             extra={"outputs": outputs},
         ),
     )
-    return Outcome(status="published", reason=decided_by, outputs=outputs, scores=_scores(state))
+    return outcome
 
 
 def _publish_refusal(refused: dict[str, str]) -> str:
@@ -191,6 +169,8 @@ def reject(state: PipelineState, deps: Deps) -> Outcome:
         reasons = list(state.score.reasons) if state.score else []
         reasons = reasons or ["The photo scored below the review threshold."]
     photo_key = _photo_key(state)
+    # The photo leaves its SKU's listing (if it was the main image, the next one is main).
+    record_photo(photo_entry(state, photo_key, "rejected", reasons=reasons), deps)
     report_key = f"{photo_key.output_prefix('reports')}/rejected.json"
     deps.objects.put_json(
         report_key,
@@ -203,6 +183,14 @@ def reject(state: PipelineState, deps: Deps) -> Outcome:
             "scores": _scores(state),
         },
     )
+    outcome = Outcome(
+        status="rejected",
+        reason=reasons[0],
+        reasons=reasons,
+        outputs={"report": report_key},
+        scores=_scores(state),
+    )
+    _photo_status(state, deps, "rejected", outcome)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
@@ -215,13 +203,7 @@ def reject(state: PipelineState, deps: Deps) -> Outcome:
             extra={"report": report_key},
         ),
     )
-    return Outcome(
-        status="rejected",
-        reason=reasons[0],
-        reasons=reasons,
-        outputs={"report": report_key},
-        scores=_scores(state),
-    )
+    return outcome
 
 
 def _quarantine_copy(state: PipelineState, deps: Deps, reasons: list[str], stage: str) -> str:
@@ -246,6 +228,10 @@ def _quarantine_copy(state: PipelineState, deps: Deps, reasons: list[str], stage
 def quarantine(state: PipelineState, deps: Deps) -> Outcome:
     reasons = state.validation.reasons if state.validation else ["validation did not complete"]
     prefix = _quarantine_copy(state, deps, reasons, "validate")
+    outcome = Outcome(
+        status="quarantined", reason=reasons[0], reasons=reasons, outputs={"quarantine": prefix}
+    )
+    _photo_status(state, deps, "quarantined", outcome)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
@@ -256,9 +242,7 @@ def quarantine(state: PipelineState, deps: Deps) -> Outcome:
             extra={"quarantine_prefix": prefix},
         ),
     )
-    return Outcome(
-        status="quarantined", reason=reasons[0], reasons=reasons, outputs={"quarantine": prefix}
-    )
+    return outcome
 
 
 def record_failure(state: PipelineState, deps: Deps) -> Outcome:
@@ -271,6 +255,8 @@ def record_failure(state: PipelineState, deps: Deps) -> Outcome:
     if not state.photo.key_error:
         # The same content uploaded again is then processed again, not "unchanged".
         deps.content_index.release(state.photo.key, state.execution.name)
+    outcome = Outcome(status="failed", reason=reason, outputs={"quarantine": prefix})
+    _photo_status(state, deps, "failed", outcome)
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
@@ -281,4 +267,4 @@ def record_failure(state: PipelineState, deps: Deps) -> Outcome:
             extra={"error": error.get("Error", ""), "cause": error.get("Cause", "")[:2000]},
         ),
     )
-    return Outcome(status="failed", reason=reason, outputs={"quarantine": prefix})
+    return outcome
