@@ -15,11 +15,12 @@ VENVS := $(VENV)/.stamp $(EMU_VENV)/.stamp $(SAM_VENV)/.stamp $(LAMBDA_VENV)/.st
 # time, sha256-pinned in the script. `sam build` packages it with SegmentationLayer.
 MODEL := layers/segmentation/lightbox/imaging/models/u2netp.onnx
 
-.PHONY: help install test test-unit test-integration test-e2e demo bench bench-pipeline eval-segmentation learn-eval lint format clean emulator-stop
+.PHONY: help install test test-unit test-integration test-e2e test-reliability demo bench bench-pipeline eval-segmentation learn-eval lint format clean emulator-stop
 
 help:
 	@echo "make demo   - start the embedded emulator, deploy, process sample photos"
 	@echo "make test   - unit, integration (moto) and e2e (LocalStack) tests"
+	@echo "make test-reliability - the reliability cases (200-photo burst) as a table"
 	@echo "make bench-pipeline - 100-photo burst on the emulator: drain, memory, overhead"
 	@echo "make eval-segmentation - segmentation and its confidence against ground truth"
 	@echo "make learn-eval - does routing learn from a simulated reviewer? (calibration rounds)"
@@ -78,6 +79,12 @@ test-integration: $(VENV)/.stamp
 
 test-e2e: install
 	$(VENV)/bin/pytest tests/e2e -q
+
+# Every reliability case (tests marked `reliability`) with the 200-photo burst, and
+# the table of case / expected / observed; non-zero on any miss. The same cases run
+# in `make test` with a 24-photo burst.
+test-reliability: install
+	LIGHTBOX_BURST=200 bash scripts/run-tests.sh --no-lint -m reliability --reliability-table -q
 
 demo: install
 	$(VENV)/bin/lightbox demo --out out/demo

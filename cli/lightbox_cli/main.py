@@ -418,9 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.set_defaults(func=cmd_reprocess)
 
-    from lightbox_cli import audit, delete, dlq, executions, status
+    from lightbox_cli import audit, delete, dlq, executions, faults, status
 
     executions.register(sub, _context)
+    faults.register(sub, _context)
     audit.register(sub, _context)
     dlq.register(sub, _context)
     status.register(sub, _context)
@@ -468,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name the reviewer: lightbox review token --reviewer NAME [--level N]")
     if args.command == "review" and args.action == "revoke" and not (args.token or args.reviewer):
         parser.error("lightbox review revoke --token TOKEN | --reviewer NAME")
+    if args.command == "faults" and args.action in ("set", "throttle") and not args.stage:
+        parser.error("name the stage: lightbox faults set|throttle STAGE ...")
     if args.command == "executions" and args.action != "list" and not args.execution:
         parser.error("name the execution (its name or ARN)")
     from lightbox_infra.deploy import DeployError

@@ -23,6 +23,10 @@ def _verify(stack, name: str) -> int:
     return cmd_audit(args, stack.ctx)
 
 
+@pytest.mark.reliability(
+    case="audit: sealed run, tail deleted, on the emulator",
+    expected="verify passes, then catches the deletion",
+)
 def test_given_a_finished_run_when_sealed_then_audit_verify_passes_and_catches_a_deleted_tail(
     deployed_stack,
 ):

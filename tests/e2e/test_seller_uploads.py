@@ -31,6 +31,9 @@ def _put(stack, key: str, data: bytes) -> list[str]:
     ]
 
 
+@pytest.mark.reliability(
+    case="file names: plain S3 client on the emulator", expected="published; listing keeps the name"
+)
 @pytest.mark.parametrize(
     ("name", "seed"), [("name with spaces & ünïcode.jpg", 21), ("赤いマグカップ.jpg", 22)]
 )
@@ -87,6 +90,7 @@ def test_given_the_same_photo_uploaded_twice_with_plain_s3_client_when_processed
     assert record["decision"] == "unchanged"
 
 
+@pytest.mark.reliability(case="HEIC upload on the emulator", expected="processed, not refused")
 def test_given_an_iphone_heic_uploaded_with_plain_s3_client_when_processed_then_not_refused(
     deployed_stack,
 ):

@@ -171,8 +171,10 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
         # Feeds link presigned URLs (no CDN in front of moto's bucket).
         "PublicBaseUrl": "",
         "FeedUrlExpirySeconds": "3600",
+        # As deployed by default (fault injection is tested on the emulator: tests/e2e).
+        "AllowFaultInjection": "false",
     }
-    resolve = Resolver(params)
+    resolve = Resolver(params, conditions=template.get("Conditions", {}))
     s3 = boto3.client("s3", region_name=REGION)
     ddb_client = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)

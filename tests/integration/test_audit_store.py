@@ -86,6 +86,7 @@ def test_given_a_stale_head_when_appending_then_the_transaction_conflicts(aws):
     assert len(store.records(PK)) == 3
 
 
+@pytest.mark.reliability(case="audit: a record deleted", expected="detected by verify")
 @pytest.mark.parametrize("seq", [1, 2, 3], ids=["first", "middle", "last"])
 def test_given_a_record_deleted_in_the_table_when_verified_then_it_is_detected(aws, seq):
     _run(aws)
@@ -93,6 +94,7 @@ def test_given_a_record_deleted_in_the_table_when_verified_then_it_is_detected(a
     assert not _verify(aws).ok
 
 
+@pytest.mark.reliability(case="audit: a record edited", expected="detected by verify")
 @pytest.mark.parametrize("seq", [1, 2, 3], ids=["first", "middle", "last"])
 def test_given_a_record_rewritten_in_the_table_when_verified_then_it_is_detected(aws, seq):
     _run(aws)

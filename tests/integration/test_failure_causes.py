@@ -12,6 +12,9 @@ from support.images import good_jpeg
 KEY = "incoming/acme/MUG-1/front.jpg"
 
 
+@pytest.mark.reliability(
+    case="nothing dropped: Parallel/Map failure", expected="real error and cause in the audit"
+)
 @pytest.mark.parametrize(
     ("module", "function", "step"),
     [

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from lightbox.adapters.dynamodb import DynamoAuditStore
 from lightbox.audit.trail import AuditTrail, verify_chain
 from lightbox_cli.dlq import list_dead_letters, replay_dead_letters
@@ -40,6 +42,9 @@ def _sqs() -> Any:
     return boto3.client("sqs", region_name="us-east-1")
 
 
+@pytest.mark.reliability(
+    case="nothing dropped: undelivered upload event", expected="in the DLQ; replay starts its run"
+)
 def test_given_an_undelivered_upload_event_when_replayed_then_its_run_starts_and_the_queue_empties(
     moto_pipeline,
 ):
@@ -59,6 +64,9 @@ def test_given_an_undelivered_upload_event_when_replayed_then_its_run_starts_and
     assert list_dead_letters(sqs, url) == []
 
 
+@pytest.mark.reliability(
+    case="nothing dropped: failed run replayed", expected="new linked run processes it"
+)
 def test_given_a_failed_run_when_replayed_then_a_new_run_processes_it_and_the_audit_links_both(
     moto_pipeline, monkeypatch
 ):

@@ -26,6 +26,10 @@ def _validate_details(pipeline, name: str) -> tuple[dict, dict]:
     return records[0], json.loads(records[0]["details"])
 
 
+@pytest.mark.reliability(
+    case="idempotent: same bytes, key, product.json, config",
+    expected="one processing; new content reprocessed and linked; other SKU processed",
+)
 def test_given_uploads_repeated_when_processed_then_one_processing_per_content_at_a_key(
     moto_pipeline,
 ):
@@ -82,6 +86,10 @@ def test_given_the_content_index_on_dynamodb_when_claimed_then_atomic_idempotent
     assert index.claim(KEY, "f2", "run-7").supersedes == "run-5"
 
 
+@pytest.mark.reliability(
+    case="idempotent: a stage retried with the same event",
+    expected="one publish and one audit record",
+)
 @pytest.mark.parametrize("stage", ["validate", "publish"])
 def test_given_a_stage_invoked_twice_with_the_same_event_when_retried_then_it_writes_once(
     moto_pipeline, stage, monkeypatch

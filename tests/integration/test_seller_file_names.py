@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from lightbox.audit.trail import verify_chain
 from lightbox.keys import parse_photo_key
 from support.images import good_jpeg
@@ -18,6 +20,10 @@ def _json(pipeline, key: str) -> dict:
     return json.loads(pipeline.s3.get_object(Bucket=pipeline.bucket, Key=key)["Body"].read())
 
 
+@pytest.mark.reliability(
+    case="file names: any printable Unicode",
+    expected="published under safe, deterministic keys; name kept",
+)
 def test_given_sellers_own_file_names_when_uploaded_then_each_published_under_safe_keys(
     moto_pipeline,
 ):
@@ -66,6 +72,7 @@ def test_given_sellers_own_file_names_when_uploaded_then_each_published_under_sa
     assert "Größe 42" in feed  # the seller's SKU, not its slug
 
 
+@pytest.mark.reliability(case="file names: backslash path", expected="quarantined with the reason")
 def test_given_windows_path_key_when_uploaded_then_quarantined_with_reason(moto_pipeline):
     run = moto_pipeline.upload("incoming/acme/MUG-1/C:\\photos\\front.jpg", good_jpeg())
 

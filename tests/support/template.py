@@ -50,10 +50,25 @@ class Resolver:
     params: dict[str, str]
     refs: dict[str, str] = field(default_factory=dict)
     attrs: dict[tuple[str, str], str] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)  # the template's Conditions
+
+    def condition(self, name: str) -> bool:
+        return bool(self(self.conditions[name]))
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
             ((fn, arg),) = value.items()
+            if fn == "Fn::If":
+                name, when_true, when_false = arg
+                return self(when_true if self.condition(name) else when_false)
+            if fn == "Fn::Equals":
+                return self(arg[0]) == self(arg[1])
+            if fn == "Fn::Not":
+                return not self(arg[0])
+            if fn == "Fn::And":
+                return all(self(a) for a in arg)
+            if fn in ("Condition", "Fn::Condition"):
+                return self.condition(arg)
             if fn == "Ref":
                 return self.params[arg] if arg in self.params else self.refs[arg]
             if fn == "Fn::Sub":

@@ -115,12 +115,18 @@ def waiting_lease(
     @contextlib.contextmanager
     def lease(*args: Any, **kwargs: Any) -> Iterator[Any]:
         deadline = time.monotonic() + wait_s
+        # (service, function, version, ...): a function reserved to 0 never gets a slot,
+        # so it is throttled at once, as on AWS (`lightbox faults throttle` relies on it).
+        function = args[1] if len(args) > 1 else kwargs.get("function")
+        never = getattr(function, "reserved_concurrent_executions", None) == 0
         while True:
             manager = acquire(*args, **kwargs)
             try:
                 granted = manager.__enter__()
                 break
             except throttled:
+                if never:
+                    raise
                 with released:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:

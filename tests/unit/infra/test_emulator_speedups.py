@@ -98,3 +98,26 @@ def test_given_no_slot_for_longer_than_the_wait_then_the_throttle_is_raised():
         pass
 
     assert slots.attempts >= 1
+
+
+def test_given_a_function_reserved_to_zero_when_called_then_throttled_at_once_without_waiting():
+    class Reserved:
+        reserved_concurrent_executions = 0
+
+    class Service:
+        def __init__(self) -> None:
+            self.attempts = 0
+
+        @contextmanager
+        def acquire(self, _service: object, function: object) -> Iterator[str]:
+            self.attempts += 1
+            raise Throttled("reserved 0")
+            yield "never"
+
+    service = Service()
+    lease = waiting_lease(service.acquire, Throttled, wait_s=60)
+
+    with pytest.raises(Throttled), lease(service, Reserved()):
+        pass
+
+    assert service.attempts == 1

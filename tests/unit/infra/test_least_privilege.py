@@ -112,6 +112,9 @@ def _leading_keys(statement: dict[str, Any]) -> list[str]:
 ALL = sorted(_functions())
 
 
+@pytest.mark.reliability(
+    case="least privilege: wildcard actions", expected="none in any function role"
+)
 @pytest.mark.parametrize("name", ALL)
 def test_given_a_function_role_when_read_then_no_action_is_a_wildcard(name: str) -> None:
     for statement in _statements(_functions()[name]):
@@ -119,6 +122,9 @@ def test_given_a_function_role_when_read_then_no_action_is_a_wildcard(name: str)
             assert "*" not in action, f"{name} {statement.get('Sid')}: {action}"
 
 
+@pytest.mark.reliability(
+    case="least privilege: bucket delete/ACL/lifecycle", expected="no function may"
+)
 @pytest.mark.parametrize("name", ALL)
 def test_given_a_function_role_when_read_then_it_cannot_delete_or_reconfigure_the_bucket(
     name: str,
@@ -147,6 +153,9 @@ def test_given_a_function_role_when_read_then_objects_are_reached_only_under_nam
             )
 
 
+@pytest.mark.reliability(
+    case="least privilege: audit table writes", expected="conditional PutItem only"
+)
 @pytest.mark.parametrize("name", ALL)
 def test_given_a_function_role_when_read_then_the_audit_table_is_written_only_by_put_item(
     name: str,
@@ -159,6 +168,9 @@ def test_given_a_function_role_when_read_then_the_audit_table_is_written_only_by
         assert actions <= DYNAMODB_READS | {"dynamodb:PutItem"}, f"{name}: {actions}"
 
 
+@pytest.mark.reliability(
+    case="least privilege: task tokens", expected="readable by review functions only"
+)
 @pytest.mark.parametrize("name", ALL)
 def test_given_a_function_role_when_read_then_only_review_functions_read_task_tokens(
     name: str,

@@ -34,6 +34,9 @@ def _shopify_row(facts: ListingFacts) -> dict[str, str]:
     return row
 
 
+@pytest.mark.reliability(
+    case="hostile product.json: formula-leading text", expected="every CSV cell is text"
+)
 def test_given_formula_leading_text_when_shopify_csv_built_then_every_cell_is_text():
     row = _shopify_row(FACTS)
 
@@ -44,6 +47,7 @@ def test_given_formula_leading_text_when_shopify_csv_built_then_every_cell_is_te
     assert not any(value.startswith(FORMULA_STARTS) for value in row.values())
 
 
+@pytest.mark.reliability(case="hostile product.json: HTML/script", expected="escaped in every feed")
 def test_given_html_in_description_when_shopify_and_ebay_feeds_built_then_escaped():
     body = _shopify_row(FACTS)["Body (HTML)"]
     ebay = json.loads(build_feed("ebay", FACTS).body)

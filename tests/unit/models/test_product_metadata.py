@@ -22,6 +22,9 @@ def test_given_extras_when_parsed_then_requested_in_declared_order():
     assert product.extras.requested() == ["lookalike", "ad_poster"]
 
 
+@pytest.mark.reliability(
+    case="hostile product.json: wrong types, huge strings", expected="refused with the field named"
+)
 @pytest.mark.parametrize(
     "document",
     [

@@ -50,6 +50,7 @@ def test_given_an_iphone_heic_when_inspected_then_accepted_as_an_srgb_working_im
     assert red > 150 and green < 80 and blue < 80
 
 
+@pytest.mark.reliability(case="HEIC with EXIF orientation", expected="turned upright once, sRGB")
 def test_given_a_rotated_heic_when_inspected_then_turned_upright_once():
     assert (sniff(_heic("rotated.heic")).width, sniff(_heic("rotated.heic")).height) == (1200, 900)
 
@@ -59,6 +60,7 @@ def test_given_a_rotated_heic_when_inspected_then_turned_upright_once():
     assert image is not None and image.size == (900, 1200)  # portrait, as the phone showed it
 
 
+@pytest.mark.reliability(case="HEIC bomb", expected="refused from the header, before decoding")
 def test_given_a_heic_claiming_a_huge_size_when_inspected_then_refused_before_decoding(
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -87,6 +89,7 @@ def test_given_an_avif_when_inspected_then_accepted_with_its_header_size():
     assert image is not None and image.size == (1000, 800) and image.mode == "RGB"
 
 
+@pytest.mark.reliability(case="AVIF with EXIF orientation", expected="accepted, turned upright")
 def test_given_an_avif_with_exif_orientation_when_inspected_then_turned_upright():
     exif = Image.Exif()
     exif[0x0112] = 6

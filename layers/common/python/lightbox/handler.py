@@ -28,8 +28,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from lightbox import faults
+from lightbox.faults import TransientStageError
 from lightbox.idempotency import once_per_event
 from lightbox.observability import SERVICE, emit
 
@@ -55,6 +58,48 @@ def correlation_keys(event: Any) -> dict[str, str]:
     return keys
 
 
+TRANSIENT_CODES = frozenset(
+    {
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+        "InternalError",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "RequestTimeout",
+    }
+)
+
+
+def is_transient(exc: ClientError) -> bool:
+    """An AWS error that passes (throttled, the service's 5xx) once the SDK's own
+    retries are spent: the stage is worth running again."""
+    error = exc.response.get("Error", {})
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return error.get("Code", "") in TRANSIENT_CODES or status >= 500
+
+
+def _photo_key(event: Any) -> str | None:
+    photo = getattr(getattr(event, "state", event), "photo", None)
+    key = getattr(photo, "key", None)
+    return key if isinstance(key, str) else None
+
+
+def _remaining_ms(context: Any) -> int | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return int(remaining()) if callable(remaining) else None
+
+
+# Read at import, before any stage builds a boto3 client: an SDK fault hooks the
+# default session, and clients copy its hooks when they are created.
+faults.switch()
+
+
 def stage_handler(
     stage: str,
     model: type[BaseModel] | None = None,
@@ -76,15 +121,22 @@ def stage_handler(
             try:
                 parsed = model.model_validate(event) if model is not None else event
                 logger.append_keys(**correlation_keys(parsed))
-                if not idempotent:
-                    return fn(parsed, context)
+                faults.switch().before_invocation(stage, _photo_key(parsed), _remaining_ms(context))
+                try:
+                    if not idempotent:
+                        return fn(parsed, context)
 
-                # Named like `fn`: the idempotency key names the function it guards.
-                @functools.wraps(fn)
-                def first_run(_event: dict[str, Any], _context: Any) -> Any:
-                    return fn(parsed, context)
+                    # Named like `fn`: the idempotency key names the function it guards.
+                    @functools.wraps(fn)
+                    def first_run(_event: dict[str, Any], _context: Any) -> Any:
+                        return fn(parsed, context)
 
-                return once_per_event(first_run)(event, context)
+                    return once_per_event(first_run)(event, context)
+                except ClientError as exc:
+                    if is_transient(exc):
+                        # Named so the state machine's Retry runs the stage again.
+                        raise TransientStageError(f"{stage}: {exc}") from exc
+                    raise
             except Exception:
                 emit("StageErrors", 1, Stage=stage)
                 raise
