@@ -15,6 +15,7 @@ from lightbox.models.stages import (
     ScoreOutput,
 )
 from lightbox.pipeline.deps import Deps
+from lightbox.pipeline.outcomes import photo_in_review
 from lightbox.presets import get_preset
 from lightbox.review.service import assignee_for, task_id_for
 from lightbox.scoring.confidence import (
@@ -129,6 +130,9 @@ def request_review(
     task = deps.review_service.open_task(
         state, token, level, deps.settings.review_timeout_seconds, opened_at=entered_at
     )
+    # The photo waits in its SKU's listing; told before the audit record, so a retried
+    # stage (the status bus refused the event) never audits twice.
+    photo_in_review(state, deps, task.task_id, f"{task.assignee}, level {level}")
     deps.audit.append(
         pipeline_pk(state.execution.name),
         AuditEntry(
