@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from lightbox_samples.broken import broken_files
@@ -25,7 +26,7 @@ from lightbox_samples.products import (
     render_vase,
     tinted,
 )
-from lightbox_samples.shading import develop, finish
+from lightbox_samples.shading import Canvas, develop, finish
 from lightbox_samples.writers import save_jpeg, srgb_profile, write_png16
 
 
@@ -61,9 +62,12 @@ def _good_photos(w: SampleSet) -> dict[str, Image.Image]:
             ["amazon", "etsy", "shopify"],
         ),
     )
-    mug = finish(render_mug(sample_rng(sku)), sample_rng(sku + "/camera"))
+    mug_render = render_mug(sample_rng(sku))
+    mug_scene = mug_render.pixels.copy()  # `finish` develops the frame in place
+    mug = finish(mug_render, sample_rng(sku + "/camera"))
     save_jpeg(mug, folder / "mug-front.jpg")
     w.add(folder / "mug-front.jpg", sku, "publish", "Studio shot, 2000 × 2000, centred, sharp.")
+    _three_view_sku(w, mug_scene)
 
     sku = "BTL-BLUE-750"
     folder = w.folder(
@@ -181,6 +185,30 @@ def _good_photos(w: SampleSet) -> dict[str, Image.Image]:
         "48-bit (16 bits per channel) PNG from an editor: must be reduced to 8 bits, not refused.",
     )
     return {"mug": mug, "jar": jar}
+
+
+def _three_view_sku(w: SampleSet, mug_scene: np.ndarray) -> None:
+    """One SKU photographed three times: one listing per marketplace with three images,
+    in the order product.json names them (the seller's main image first)."""
+    sku = "MUG-RED-SET"
+    views = ("front.jpg", "handle.jpg", "back.jpg")
+    product = product_json(
+        "Glossy red ceramic mug, 350 ml, set photos",
+        "home_decor",
+        {"colour": "red", "material": "ceramic", "capacity_ml": 350},
+        ["amazon", "etsy", "shopify"],
+    )
+    folder = w.folder("acme-home", sku, {**product, "image_order": list(views)})
+    shots = {"front.jpg": mug_scene, "handle.jpg": mug_scene[:, ::-1], "back.jpg": mug_scene}
+    notes = {
+        "front.jpg": "Main image of a three-photo SKU (first in product.json's image_order).",
+        "handle.jpg": "Second image of the three-photo SKU: the handle side.",
+        "back.jpg": "Third image of the three-photo SKU; all three make one listing.",
+    }
+    for name in views:
+        shot = Canvas(shots[name].copy())
+        save_jpeg(finish(shot, sample_rng(f"{sku}/{name}")), folder / name)
+        w.add(folder / name, sku, "publish", notes[name])
 
 
 def _borderline_photos(w: SampleSet) -> None:
