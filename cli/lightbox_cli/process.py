@@ -219,9 +219,12 @@ def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
         item.status = out.get("status", "failed")
         item.reason = out.get("reason", "")
         item.scores = out.get("scores", {})
-        # Marketplace renders and studio extras (label -> key); reports are not images.
+        # Marketplace renders and studio extras (label -> key); reports and the SKU's
+        # listing documents (`listing:{marketplace}`) are not images of this photo.
         item.remote_outputs = {
-            k: v for k, v in out.get("outputs", {}).items() if k not in ("report", "quarantine")
+            k: v
+            for k, v in out.get("outputs", {}).items()
+            if k not in ("report", "quarantine") and not k.startswith("listing:")
         }
     else:
         item.status = "failed"
