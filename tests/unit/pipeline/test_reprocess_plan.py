@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lightbox.keys import execution_name
+from lightbox.models.stages import ReprocessItem
 from lightbox.pipeline.intake import pipeline_input
 from lightbox.pipeline.reprocess import (
     MAX_NAME,
@@ -17,13 +18,15 @@ from lightbox.pipeline.reprocess import (
 RUN = "rp-acme-20260301T101500Z-ab12"
 
 
-def _item(key: str, modified="2026-03-01T09:00:00+00:00", since=None) -> dict:
-    return {
-        "object": {"Key": key, "Etag": '"abc"', "Size": 1234, "LastModified": modified},
-        "request": {"seller": "acme", "sku": None, "since": since},
-        "bucket": "b",
-        "run": RUN,
-    }
+def _item(key: str, modified="2026-03-01T09:00:00+00:00", since=None) -> ReprocessItem:
+    return ReprocessItem.model_validate(
+        {
+            "object": {"Key": key, "Etag": '"abc"', "Size": 1234, "LastModified": modified},
+            "request": {"seller": "acme", "sku": None, "since": since},
+            "bucket": "b",
+            "run": RUN,
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,11 +54,11 @@ def test_given_a_key_that_is_not_a_photo_when_filtered_then_it_is_skipped_with_a
 
 def test_given_a_photo_when_planned_then_the_upload_input_is_reused_with_the_reprocess_marker():
     plan = plan_item(_item("incoming/acme/MUG-1/front.jpg"))
-    assert plan["action"] == "start"
+    assert plan.action == "start"
     expected = pipeline_input("b", "incoming/acme/MUG-1/front.jpg", None, "abc", 1234)
     # The photo carries why it is processed even if unchanged (ContentIndex.claim, force).
     expected["photo"]["reprocess"] = f"reprocess run {RUN}"
-    assert plan["input"] == {**expected, "reprocess": {"run": RUN}}
+    assert plan.input == {**expected, "reprocess": {"run": RUN}}
 
 
 def test_given_a_photo_when_named_then_the_name_is_deterministic_and_never_the_uploads():
@@ -99,13 +102,13 @@ def test_given_last_modified_in_aws_or_emulator_form_when_parsed_then_the_same_i
 def test_given_since_when_planned_then_older_originals_are_skipped_and_newer_started():
     old = plan_item(_item("incoming/acme/M/a.jpg", "2026-02-27T23:59:59Z", since="2026-02-28"))
     new = plan_item(_item("incoming/acme/M/a.jpg", 1772323200, since="2026-02-28"))
-    assert old["action"] == "skip" and "before 2026-02-28" in old["reason"]
-    assert new["action"] == "start"
+    assert old.action == "skip" and "before 2026-02-28" in old.reason
+    assert new.action == "start"
 
 
 def test_given_a_skipped_key_when_planned_then_no_name_or_input_is_produced():
     plan = plan_item(_item("incoming/acme/MUG-1/product.json"))
-    assert plan == {
+    assert plan.model_dump(exclude_none=True) == {
         "action": "skip",
         "key": "incoming/acme/MUG-1/product.json",
         "reason": "product.json is read by each photo's run",

@@ -266,3 +266,42 @@ class CalibrateRequest(_State):
     source: str = ""
     actor: str = ""
     dry_run: bool = False
+
+
+class ListedObject(_State):
+    """One ListObjectsV2 entry as a Distributed Map item hands it over (AWS spells the
+    tag `Etag`, some emulators `ETag`; LastModified is epoch seconds or ISO 8601)."""
+
+    key: str = Field(alias="Key")
+    etag: str | None = Field(default=None, alias="Etag")
+    etag_upper: str | None = Field(default=None, alias="ETag")
+    size: int | None = Field(default=None, alias="Size")
+    last_modified: Any = Field(default=None, alias="LastModified")
+
+
+class ReprocessScope(_State):
+    """A reprocess run's input: which originals to run again."""
+
+    seller: str
+    sku: str | None = None
+    since: str | None = None
+
+
+class ReprocessItem(_State):
+    """PlanReprocess's input: one listed object of a reprocess run's Distributed Map."""
+
+    object: ListedObject
+    bucket: str
+    run: str
+    request: ReprocessScope | None = None
+
+
+class ReprocessPlan(BaseModel):
+    """PlanReprocess's answer: skip the object (with the reason) or start a pipeline
+    run under `name` with `input`. Dumped without the fields that are None."""
+
+    action: Literal["skip", "start"]
+    key: str
+    reason: str | None = None
+    name: str | None = None
+    input: dict[str, Any] | None = None

@@ -22,6 +22,7 @@ from lightbox.keys import (
     is_supporting_asset,
     parse_photo_key,
 )
+from lightbox.models.stages import ReprocessItem, ReprocessPlan
 from lightbox.pipeline.intake import pipeline_input
 
 #: Names a photo is uploaded under. Reprocessing judges by name: reading every
@@ -114,33 +115,26 @@ def run_name(seller: str, now: datetime, token: str) -> str:
     return run_prefix(f"rp-{readable}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{token}")
 
 
-def plan_item(event: dict[str, Any]) -> dict[str, Any]:
-    """What the reprocess run does with one listed object.
-
-    ``event`` is the Distributed Map item: ``object`` (the ListObjectsV2 entry:
-    Key, Etag, Size, LastModified), ``bucket``, ``run`` (the reprocess execution's
-    name) and ``request`` (the run's input: seller, optional sku and since).
-    """
-    listed = event["object"]
-    key = listed["Key"]
+def plan_item(item: ReprocessItem) -> ReprocessPlan:
+    """What the reprocess run does with one listed object (a Distributed Map item)."""
+    listed = item.object
+    key = listed.key
     reason = skip_reason(key)
-    since = (event.get("request") or {}).get("since")
+    since = item.request.since if item.request else None
     if reason is None and since:
-        modified = parse_timestamp(listed["LastModified"])
+        modified = parse_timestamp(listed.last_modified)
         if modified < parse_timestamp(since):
             reason = f"last modified {modified:%Y-%m-%dT%H:%M:%SZ}, before {since}"
     if reason is not None:
-        return {"action": "skip", "key": key, "reason": reason}
-    run, bucket = event["run"], event["bucket"]
-    etag = (listed.get("Etag") or listed.get("ETag") or "").strip('"') or None
-    size = listed.get("Size")
-    payload = pipeline_input(bucket, key, None, etag, int(size) if size is not None else None)
-    payload["reprocess"] = {"run": run}
+        return ReprocessPlan(action="skip", key=key, reason=reason)
+    etag = (listed.etag or listed.etag_upper or "").strip('"') or None
+    payload = pipeline_input(item.bucket, key, None, etag, listed.size)
+    payload["reprocess"] = {"run": item.run}
     # Processed even when unchanged since its last run (`ContentIndex.claim`, force).
-    payload["photo"]["reprocess"] = f"reprocess run {run}"
-    return {
-        "action": "start",
-        "key": key,
-        "name": child_execution_name(run, bucket, key),
-        "input": payload,
-    }
+    payload["photo"]["reprocess"] = f"reprocess run {item.run}"
+    return ReprocessPlan(
+        action="start",
+        key=key,
+        name=child_execution_name(item.run, item.bucket, key),
+        input=payload,
+    )
