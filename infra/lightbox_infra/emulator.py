@@ -171,7 +171,9 @@ class Emulator:
                         f"stop it first (python -m lightbox_infra.emulator stop --root {self.root})"
                     )
                 return self._wait_until_ready(record["pid"], deadline)
-            self._clean_up_after_crash()
+            self._clean_up_after_crash(extra_sessions=self._stale_session())
+            if self._read_pidfile() is not None:  # it crashed or was killed: let it let go
+                self._wait_for_port_release(time.monotonic() + STOP_GRACE_S)
             self._check_prerequisites()
             self._reset_ephemeral_state()
             pid = self._launch()
@@ -364,6 +366,19 @@ class Emulator:
                 return
             kill_sessions(sessions, signal.SIGKILL)
             time.sleep(0.02)
+
+    def _wait_for_port_release(self, deadline: float) -> None:
+        while self._port_in_use() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _stale_session(self) -> set[int]:
+        """The session of a LocalStack that was killed and may still be exiting: its
+        command line is gone before its sockets are, so wait for it like a worker."""
+        record = self._read_pidfile()
+        info = read_proc(record["pid"]) if record else None
+        if record is None or info is None or info.start_ticks != record.get("start_ticks"):
+            return set()
+        return {record["pid"]}
 
     def _reap(self, pid: int | None) -> None:
         """Collect LocalStack's exit status if this process started it (no zombie left)."""

@@ -13,6 +13,8 @@ and started by the tests.
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
 import signal
@@ -20,7 +22,10 @@ import time
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from lightbox_cli.emulator_state import cmd_emulator
+from lightbox_infra.emulator import Emulator
 from support.local_emulator import (
     create_function,
     invoke,
@@ -255,7 +260,75 @@ def test_given_run_waiting_for_review_when_emulator_restarted_then_replayed_with
     ]
     new_task = wait_for(review_task)
     assert new_task["token"] != old_task["token"]
-    with pytest.raises(sfn.exceptions.ClientError):
+    with pytest.raises(sfn.exceptions.ClientError) as dead:
         sfn.send_task_success(taskToken=old_task["token"], output='{"decision": "approved"}')
+    # the codes the review service reads as "this task was closed" (lightbox.adapters.aws)
+    assert dead.value.response["Error"]["Code"] in (
+        "TaskTimedOut",
+        "InvalidToken",
+        "TaskDoesNotExist",
+    )
     sfn.send_task_success(taskToken=new_task["token"], output='{"decision": "approved"}')
     assert _finished(sfn, replay_arn)["status"] == "SUCCEEDED"
+
+
+AUDIT_STACK = {
+    "Resources": {
+        "Audit": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+            },
+        }
+    },
+    "Outputs": {"AuditTableName": {"Value": {"Ref": "Audit"}}},
+}
+
+
+def test_given_running_run_and_audit_trail_when_cli_stops_then_resets_then_says_and_exports_first(
+    aws, emulator, tmp_path
+):
+    cfn, sfn = aws.client("cloudformation"), aws.client("stepfunctions")
+    ddb = aws.client("dynamodb")
+    cfn.create_stack(StackName="lightbox-restart", TemplateBody=json.dumps(AUDIT_STACK))
+    cfn.get_waiter("stack_create_complete").wait(
+        StackName="lightbox-restart", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60}
+    )
+    table = cfn.describe_stacks(StackName="lightbox-restart")["Stacks"][0]["Outputs"][0]
+    _append(ddb, table["OutputValue"], "001", "intake")
+    machine = _machine(
+        sfn, {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": True}}}
+    )
+    sfn.start_execution(stateMachineArn=machine, name="cut-off")
+    said = Console(file=io.StringIO(), width=400)
+    # The same emulator, but exports land under tmp_path instead of the checkout.
+    cli_view = Emulator(root=emulator.root, port=emulator.port, home=tmp_path)
+
+    cmd_emulator(argparse.Namespace(action="stop"), cli_view, said, said)
+    stopped = said.file.getvalue()
+    emulator.start()
+    cmd_emulator(argparse.Namespace(action="reset"), cli_view, said, said)
+    reset = said.file.getvalue()[len(stopped) :]
+    emulator.start()
+
+    assert "1 executions are running" in stopped and "cut-off" in stopped
+    assert "its state is kept for the next start" in stopped
+    exported = sorted((tmp_path / ".lightbox" / "exports").glob("audit-restart-*.jsonl"))
+    assert len(exported) == 1 and f"audit trail exported first: {exported[0]}" in reset
+    lines = [json.loads(line) for line in exported[0].read_text().splitlines()]
+    assert [(r["pk"], r["sk"], r["stage"]) for r in lines] == [("pipeline#e1", "001", "intake")]
+    assert "saved state discarded" in reset
+    assert (
+        aws.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE"])[
+            "StackSummaries"
+        ]
+        == []
+    )  # the emulator started empty after the reset
