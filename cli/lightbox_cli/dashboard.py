@@ -288,6 +288,7 @@ def _lines(buckets: list[str], series: dict[str, list[int]], label: str = "") ->
         f'<text x="{right}" y="{bottom + 14}" text-anchor="end" class="axis">'
         f"{_e(buckets[-1])}</text>",
     ]
+    lx = float(left)
     for i, (name, values) in enumerate(series.items()):
         colour = COLOURS[i % len(COLOURS)]
         points = " ".join(f"{x(j):.1f},{y(v):.1f}" for j, v in enumerate(values))
@@ -297,11 +298,12 @@ def _lines(buckets: list[str], series: dict[str, list[int]], label: str = "") ->
             f'<polyline class="series" points="{points}" fill="none" stroke="{colour}" '
             f'stroke-width="2" data-series="{_e(name)}" data-total="{sum(values)}"/>'
         )
-        lx = left + i * 84
+        legend = f"{name} {sum(values)}"
         parts.append(
             f'<rect x="{lx}" y="{H - 16}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{lx + 14}" y="{H - 7}" class="axis">{_e(name)} {sum(values)}</text>'
+            f'<text x="{lx + 14}" y="{H - 7}" class="axis">{_e(legend)}</text>'
         )
+        lx += 24 + 6 * len(legend)  # 11 px text: about 6 px a character
     return _svg("".join(parts), H, label)
 
 
@@ -321,7 +323,7 @@ def _histograms(confidence: dict[str, dict[str, Any]]) -> str:
             f"n={stats['count']} median {stats['median']:.2f}</text>"
         )
         for i, n in enumerate(stats["histogram"]):
-            height = (cell_h - 34) * n / top
+            height = (cell_h - 48) * n / top  # room above for the title and the count
             parts.append(
                 f'<rect class="bar" x="{ox + i * 14}" y="{oy + cell_h - 18 - height:.1f}" '
                 f'width="12" height="{height:.1f}" fill="{COLOURS[0]}" data-value="{n}"/>'
