@@ -420,7 +420,9 @@ def render_panels(p: dict[str, Any]) -> str:
                     unit=" ms",
                     label="stage durations",
                 ),
-                "p50: " + ", ".join(f"{stage} {d['p50']:.0f}" for stage, d in durations.items()),
+                "p50: " + ", ".join(f"{stage} {d['p50']:.0f}" for stage, d in durations.items())
+                if durations
+                else "",
             ),
             _panel(
                 "dead_letters",

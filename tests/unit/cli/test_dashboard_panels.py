@@ -110,6 +110,7 @@ def test_given_no_data_when_drawn_then_panels_say_so() -> None:
         compute_panels([], waiting_created_at=[], dlq_depth=0, failed_executions=0, now=NOW)
     )
     assert "no data yet" in page
+    assert "p50:" not in page
 
 
 class _Logs:
