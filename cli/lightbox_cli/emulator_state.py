@@ -139,7 +139,11 @@ def _warn_and_export(emulator: Emulator, console: Console, discard: bool) -> Non
     status = emulator.status()
     if not status.ready:
         return
-    running = running_executions(status.endpoint)
+    try:
+        running = running_executions(status.endpoint)
+    except Exception as exc:  # a stop must not depend on the emulator answering
+        console.print(f"could not list the running executions ({exc})", highlight=False)
+        running = []
     if running and not discard:
         console.print(
             f"{len(running)} executions are running: they cannot resume, so the next start "
@@ -159,6 +163,16 @@ def _warn_and_export(emulator: Emulator, console: Console, discard: bool) -> Non
             console.print(f"audit trail exported first: {path}", highlight=False)
 
 
+def stop_emulator(emulator: Emulator, console: Console) -> None:
+    """Stop the emulator, saying first what the stop cuts off (``lightbox emulator stop``
+    and the end of ``lightbox demo``)."""
+    _warn_and_export(emulator, console, discard=False)
+    emulator.stop()
+    console.print("emulator stopped; its state is kept for the next start")
+    for line in describe_saved(emulator.saved_state(), time.time())[:1]:
+        console.print(line, highlight=False)
+
+
 def cmd_emulator(
     args: argparse.Namespace, emulator: Emulator, console: Console, out: Console
 ) -> int:
@@ -173,15 +187,12 @@ def cmd_emulator(
         for line in describe_saved(emulator.saved_state(), now):
             console.print(line, highlight=False)
     elif args.action in ("stop", "reset"):
-        _warn_and_export(emulator, console, discard=args.action == "reset")
         if args.action == "reset":
+            _warn_and_export(emulator, console, discard=True)
             emulator.reset()
             console.print(f"emulator stopped; saved state discarded ({emulator.state.root})")
         else:
-            emulator.stop()
-            console.print("emulator stopped; its state is kept for the next start")
-            for line in describe_saved(emulator.saved_state(), now)[:1]:
-                console.print(line, highlight=False)
+            stop_emulator(emulator, console)
     else:
         status = emulator.status()
         state = "running" if status.running else "stopped"

@@ -364,7 +364,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         items = run_process(ctx, [samples_dir], args.out, None, args.timeout)
     finally:
         if not args.keep_running:
-            emulator.stop()
+            from lightbox_cli.emulator_state import stop_emulator
+
+            stop_emulator(emulator, console)  # says which runs the stop cuts off
     print_summary(items)
     sheet = write_contact_sheet(items, args.out, "Lightbox demo")
     out.print(f"report: {args.out / 'report.json'}\ncontact sheet: {sheet}")

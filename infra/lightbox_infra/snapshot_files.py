@@ -72,9 +72,10 @@ def services_to_save(
 ) -> set[str]:
     """Which services a save pickles; the others are carried over from the last save.
 
-    All of them for ``everything`` (at shutdown). Otherwise those a request changed
-    after the last save began (less ``settle_s``), those ``busy`` changing on their
-    own, and those loaded but never saved.
+    All of them for ``everything``. Otherwise (every save the emulator makes, the one
+    at shutdown included) those a request changed after the last save began (less
+    ``settle_s``), those ``busy`` changing on their own, and those loaded but never
+    saved.
     """
     loaded = set(loaded)
     if everything:

@@ -678,7 +678,7 @@ class Persistence:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self.save("shutdown")
+        self.save("shutdown", everything=False)  # what changed since the last save: fast
 
     def _write_status(self) -> None:
         self.snapshots.write_status(

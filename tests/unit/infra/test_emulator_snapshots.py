@@ -209,7 +209,15 @@ def test_given_service_never_saved_when_periodic_save_planned_then_it_is_saved()
     assert wanted == {"events"}
 
 
-def test_given_shutdown_when_save_planned_then_every_loaded_service_is_saved():
+def test_given_full_save_asked_when_planned_then_every_loaded_service_is_saved():
     wanted = services_to_save(["s3", "sqs"], {}, busy=(), saved={"s3"}, since=0.0, everything=True)
 
     assert wanted == {"s3", "sqs"}
+
+
+def test_given_nothing_changed_when_periodic_save_planned_then_nothing_is_written():
+    wanted = services_to_save(
+        ["s3", "sqs"], {"s3": 10.0}, busy=(), saved={"s3", "sqs"}, since=60.0, everything=False
+    )
+
+    assert wanted == set()
