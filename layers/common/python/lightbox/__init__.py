@@ -5,6 +5,7 @@ work they do lives in the topic packages (`validation`, `imaging`, `analysis`,
 `listing`, `marketplaces`, `studio`, `scoring`, `review`, `audit`), the data
 shapes in `models` and `presets`, and all AWS access in `adapters`. Top-level
 modules: `keys` (the S3 key contract), `limits` (input limits and quality
-thresholds), `settings` (the Lambda environment) and `observability` (outcome
-metrics). See docs/architecture.md.
+thresholds), `settings` (the Lambda environment), `handler` (the decorator
+every Lambda entry point wears) and `observability` (every metric the code
+emits). See docs/architecture.md.
 """
