@@ -213,6 +213,18 @@ def _execution_statuses(sfn: Any, state_machine_arn: str) -> dict[str, str]:
     return statuses
 
 
+def _through_replays(name: str, statuses: dict[str, str]) -> str:
+    """The run that carries an upload on: an aborted run that was replayed (the emulator
+    replays what a restart cut off, as `{name}-r{n}`) is followed through its last replay."""
+    while statuses.get(name) == "ABORTED":
+        replays = [f"{name[:70]}-r{n}" for n in range(1, 100)]
+        replayed = [r for r in replays if r in statuses]
+        if not replayed:
+            break
+        name = replayed[-1]
+    return name
+
+
 def _apply_terminal(item: Item, desc: dict[str, Any]) -> None:
     if desc["status"] == "SUCCEEDED":
         out = json.loads(desc.get("output") or "{}")
@@ -277,6 +289,7 @@ def follow(
             name = next((n for n in item.candidates if n in statuses), None)
             if name is None:
                 continue
+            name = _through_replays(name, statuses)
             item.execution_name = name
             item.execution_arn = f"{prefix}:{name}"
             if statuses[name] in TERMINAL:

@@ -334,11 +334,14 @@ class Persistence:
             previous = self.snapshots.manifest() or {}
             previous_gen = self.snapshots.current()
             loaded = sorted(SERVICE_PLUGINS.list_loaded_services())
+            saved = previous.get("services", {})
+            # A service whose last save failed is tried again every time until it works.
+            failing = {name for name, entry in saved.items() if entry.get("stale")}
             wanted = services_to_save(
                 loaded,
                 self.touched,
-                self._busy(),
-                set(previous.get("services", {})),
+                self._busy() | failing,
+                set(saved),
                 since=self._last_start,
                 everything=everything,
             )
