@@ -124,6 +124,11 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
         Rule=rule, Targets=[{"Id": "queue", "Arn": routed_arn["Attributes"]["QueueArn"]}]
     )
     function = create_function(aws, "def handler(event, context):\n    return {'echo': event}\n")
+    metrics = aws.client("cloudwatch")  # CloudWatch keeps its metrics in SQLite files
+    namespace = unique("Lightbox")
+    metrics.put_metric_data(
+        Namespace=namespace, MetricData=[{"MetricName": "Published", "Value": 3, "Unit": "Count"}]
+    )
     machine = _machine(
         sfn,
         {
@@ -168,6 +173,8 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
     after = sfn.describe_execution(executionArn=finished["executionArn"])
     assert (after["status"], after["output"]) == ("SUCCEEDED", before["output"])
     assert sfn.get_execution_history(executionArn=finished["executionArn"])["events"] == history
+    listed = metrics.list_metrics(Namespace=namespace)["Metrics"]
+    assert [m["MetricName"] for m in listed] == ["Published"]
     wait_until_ready(aws.client("lambda"), function)
     assert invoke(aws, function, {"n": 1})["payload"] == {"echo": {"n": 1}}
     again = sfn.start_execution(stateMachineArn=machine, name="after-restart")

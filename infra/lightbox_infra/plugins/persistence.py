@@ -10,7 +10,9 @@ ship (each provider's ``accept_state_visitor``) is enough to do the rest here:
   moto backends (``BackendDict``; DynamoDB is moto's, see ``dynamodb_moto``),
   pickled with LocalStack's dill pickler. S3 object bodies live in spooled
   temporary files, not in a directory, so they are copied into blobs named by
-  the object's identity: only new or rewritten objects are written. Lambda's
+  the object's identity: only new or rewritten objects are written. Files a
+  provider keeps in a directory (CloudWatch's metrics database) are copied,
+  SQLite databases through its backup API. Lambda's
   code archives are S3 objects in its internal bucket, so functions come back
   too. The on-disk layout and its atomic commit are in
   ``lightbox_infra.snapshot_files``.
@@ -42,10 +44,13 @@ Registered in ``infra/pyproject.toml`` (``on_infra_start``/``on_infra_ready``/
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import logging
 import os
+import shutil
+import sqlite3
 import threading
 import time
 import traceback
@@ -171,7 +176,7 @@ def container_kind(container: Any) -> str:
     if isinstance(container, BackendDict):
         return f"moto:{container.service_name}"
     if isinstance(container, AssetDirectory):
-        return f"assets:{container.path}"
+        return f"assets:{container.service_name}"
     return f"other:{type(container).__qualname__}"
 
 
@@ -233,6 +238,35 @@ def rebuild_event_routing(provider: Any) -> None:
                     service.create_schedule_job(job)
     if unsupported:
         raise NotImplementedError(f"restored without their delivery: {unsupported}")
+
+
+# -- asset directories --------------------------------------------------------------------
+
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def copy_assets(source: Path, target: Path) -> None:
+    """Copy a service's files (CloudWatch keeps its metrics in SQLite there). A database
+    is copied with SQLite's backup API, which gives a consistent copy while it is written;
+    SQLite's journal files are not copied (the backup includes what they hold)."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not source.is_dir():
+        return
+    for file in sorted(source.rglob("*")):
+        destination = target / file.relative_to(source)
+        if file.is_dir():
+            destination.mkdir(parents=True, exist_ok=True)
+        elif file.name.endswith(("-wal", "-shm", "-journal")):
+            continue
+        elif file.suffix in SQLITE_SUFFIXES:
+            with (
+                contextlib.closing(sqlite3.connect(file)) as live,
+                contextlib.closing(sqlite3.connect(destination)) as copy,
+            ):
+                live.backup(copy)
+        else:
+            shutil.copy2(file, destination)
 
 
 # -- S3 object bodies ---------------------------------------------------------------------
@@ -367,8 +401,13 @@ class Persistence:
                     hook.on_before_state_save()
                     for index, container in enumerate(containers_of(service)):
                         kind = container_kind(container)
-                        if kind.startswith("assets:"):
+                        if kind == "assets:s3":
                             entries.append({"kind": kind, "file": None})  # S3: blobs below
+                            continue
+                        if kind.startswith("assets:"):
+                            folder = f"{name}.{index}.assets"
+                            copy_assets(Path(container.path), partial / folder)
+                            entries.append({"kind": kind, "file": None, "assets": folder})
                             continue
                         data = self._pickle(pickle, portable(container))
                         file = f"{name}.{index}.pickle"
@@ -439,6 +478,10 @@ class Persistence:
         for entry in kept.get("containers", []):
             if entry.get("file"):
                 os.link(previous_gen / entry["file"], partial / entry["file"])  # files never change
+            if entry.get("assets"):
+                shutil.copytree(
+                    previous_gen / entry["assets"], partial / entry["assets"], copy_function=os.link
+                )
         return dict(kept)
 
     def _save_objects(self, pickle: Any, s3_state: bytes) -> tuple[list[str], int]:
@@ -498,11 +541,13 @@ class Persistence:
                 hook.on_before_state_load()
                 live = containers_of(service)
                 for index, entry in enumerate(entries):
-                    if entry.get("file") is None:
-                        continue
                     container = live[index]
                     if container_kind(container) != entry["kind"]:
                         raise TypeError(f"container {index} is {container_kind(container)}")
+                    if entry.get("assets"):  # into the files the provider has open
+                        copy_assets(generation / entry["assets"], Path(container.path))
+                    if entry.get("file") is None:
+                        continue
                     transplant(container, pickle.loads((generation / entry["file"]).read_bytes()))
                 if name == "s3":
                     self._restore_objects()
