@@ -7,11 +7,11 @@ import time
 import urllib.error
 import urllib.request
 from importlib import resources
-from typing import Any
 
 from lightbox.adapters.revocations import DynamoRevocations
 from lightbox.adapters.signing_keys import SecretSigningKeys
 from lightbox_cli.context import StackContext
+from lightbox_cli.local_page import QuietHandler
 
 PROXIED = ("/tasks", "/openapi.json")
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
@@ -62,22 +62,8 @@ def _static(name: str) -> bytes:
 def make_handler(api_url: str) -> type[http.server.BaseHTTPRequestHandler]:
     """The page's files from the package; API paths forwarded to the deployed review API."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         server_version = "lightbox-review"
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-cache")
-            try:
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the browser went away (page closed or reloaded)
 
         def _proxy(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from lightbox.keys import execution_name
-from lightbox_cli.dashboard import StackSources, serve
+from lightbox_cli.dashboard import serve
+from lightbox_cli.dashboard_data import StackSources
 from support.images import good_jpeg
 from support.review_browser import browser_available, chromium
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lightbox.observability import emit
-from lightbox_cli.dashboard import MetricLog, compute_panels, parse_emf, render_panels
+from lightbox_cli.dashboard_charts import render_panels
+from lightbox_cli.dashboard_data import MetricLog, compute_panels, parse_emf
 
 NOW = datetime.now(UTC)  # the EMF lines below carry the real time
 
