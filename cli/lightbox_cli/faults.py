@@ -55,6 +55,8 @@ def _update(lam: Any, name: str, variables: dict[str, str]) -> None:
 def set_fault(lam: Any, env: str, stage: str, fault: dict[str, Any]) -> str:
     if fault.get("kind") not in KINDS:
         raise FaultsError(f"kind {fault.get('kind')!r}: one of {', '.join(KINDS)}")
+    if fault.get("kind") == "timeout" and fault.get("times"):
+        raise FaultsError("a timeout fault is permanent (a timed-out instance is replaced)")
     name = function_name(env, stage)
     variables = _variables(lam, name)
     if variables.get(ALLOW_VARIABLE) != "true":

@@ -119,3 +119,8 @@ def test_given_a_stage_denied_access_when_it_fails_then_the_error_is_not_retried
 
     with pytest.raises(ClientError):
         handler({}, FakeLambdaContext("lightbox-test-probe"))
+
+
+def test_given_a_timeout_limited_to_a_number_of_times_when_parsed_then_refused_with_why():
+    with pytest.raises(FaultConfigError, match="timed-out instance is replaced"):
+        parse_fault('{"kind": "timeout", "times": 1}')

@@ -14,8 +14,10 @@ Kinds, and what the pipeline is expected to do with them:
   `lightbox executions replay` runs it again once the fault is gone.
 * `transient`: raises `TransientStageError` — a passing failure. The state
   machine's Retry runs the stage again.
-* `timeout`: the stage sleeps past its function timeout; Lambda kills it
-  (`Sandbox.Timedout`) and the Retry runs it again.
+* `timeout`: the stage sleeps past its function timeout; Lambda ends it
+  (`Sandbox.Timedout`), the Retry runs it twice more, and the upload is
+  quarantined with the timeout as its reason. Always permanent: a timed-out
+  instance is replaced, so no instance could count its way out of it.
 * `s3` / `dynamodb`: that service answers throttling errors (S3 `SlowDown`
   503, DynamoDB `ThrottlingException` 400) before any request leaves the
   function, so the SDK's own retries, then the stage's Retry, see exactly
@@ -39,7 +41,7 @@ import threading
 import time
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 FAULT_VARIABLE = "LIGHTBOX_FAULT"
 ALLOW_VARIABLE = "ALLOW_FAULT_INJECTION"
@@ -63,6 +65,15 @@ class Fault(BaseModel):
     kind: FaultKind
     times: int = Field(default=0, ge=0)
     key_contains: str = ""
+
+    @model_validator(mode="after")
+    def _timeouts_are_permanent(self) -> Fault:
+        if self.kind == "timeout" and self.times:
+            raise ValueError(
+                "a timeout fault cannot be limited with times: the timed-out instance is "
+                "replaced, so every retry would time out again"
+            )
+        return self
 
     def describe(self) -> str:
         scope = f"the first {self.times}" if self.times else "every"
