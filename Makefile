@@ -84,7 +84,7 @@ test-e2e: install
 # the table of case / expected / observed; non-zero on any miss. The same cases run
 # in `make test` with a 24-photo burst.
 test-reliability: install
-	LIGHTBOX_BURST=200 bash scripts/run-tests.sh --no-lint -m reliability --reliability-table -q
+	LIGHTBOX_BURST=200 bash scripts/run-tests.sh --no-lint -m reliability -q
 
 demo: install
 	$(VENV)/bin/lightbox demo --out out/demo

@@ -12,7 +12,8 @@ else
   make --no-print-directory lint || { echo "lint failed"; exit 1; }
 fi
 
-.venv/bin/pytest tests "$@"
+# The reliability table (tests marked `reliability`) closes every run's report.
+.venv/bin/pytest tests --reliability-table "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: treating as failure" >&2
