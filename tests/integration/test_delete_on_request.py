@@ -25,7 +25,7 @@ from lightbox_cli.delete import AREAS, Scope, Stack, execute, plan
 from support.images import good_jpeg
 from support.template import ROOT
 
-SKU = "incoming/acme/MUG-1"
+SKU = "incoming/gdpr/CUP-7"
 
 
 def _stack(pipeline: Any) -> Stack:
@@ -68,8 +68,8 @@ def _chain_ok(pipeline: Any, pk: str) -> tuple[bool, list[dict[str, Any]]]:
 
 @pytest.fixture
 def sku_with_history(moto_pipeline: Any) -> tuple[Any, list[str]]:
-    """acme/MUG-1: two published photos with studio extras, a quarantined upload, an asset
-    and two versions of product.json; acme/MUG-2 and other/MUG-1 published beside it."""
+    """gdpr/CUP-7: two published photos with studio extras, a quarantined upload, an asset
+    and two versions of product.json; gdpr/CUP-8 and keeper/CUP-7 published beside it."""
     p = moto_pipeline
     p.set_thresholds("v2", auto=0.2, review=0.1)
     product = {"title": "Stoneware mug", "marketplaces": ["amazon", "etsy"], "extras": {}}
@@ -82,20 +82,20 @@ def sku_with_history(moto_pipeline: Any) -> tuple[Any, list[str]]:
         _run(p, f"{SKU}/back.jpg", good_jpeg(seed=2)),
         _run(p, f"{SKU}/broken.jpg", b"not an image"),
     ]
-    _run(p, "incoming/acme/MUG-2/front.jpg", good_jpeg(seed=3))
-    _run(p, "incoming/other/MUG-1/front.jpg", good_jpeg(seed=4))
+    _run(p, "incoming/gdpr/CUP-8/front.jpg", good_jpeg(seed=3))
+    _run(p, "incoming/keeper/CUP-7/front.jpg", good_jpeg(seed=4))
     return p, runs
 
 
 def _of_scope(key: str, runs: list[str]) -> bool:
-    return "acme/MUG-1/" in key or any(key.startswith(f"work/{name}/") for name in runs)
+    return "gdpr/CUP-7/" in key or any(key.startswith(f"work/{name}/") for name in runs)
 
 
 def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_audit_verifies(
     sku_with_history: tuple[Any, list[str]],
 ) -> None:
-    """Given acme/MUG-1 processed (published, extras, quarantined) beside other SKUs
-    When `lightbox delete --seller acme --sku MUG-1` plans (dry run), then runs with --yes
+    """Given gdpr/CUP-7 processed (published, extras, quarantined) beside other SKUs
+    When `lightbox delete --seller gdpr --sku CUP-7` plans (dry run), then runs with --yes
     Then the dry run changed nothing and counted per area; afterwards no object version or
     delete marker carries the SKU's path or its runs' work folders, the other SKUs are
     untouched, its content-index and listing items are gone (the same photo uploaded again
@@ -108,7 +108,7 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     assert {"incoming", "work", "cutouts", "renders", "published", "quarantine"} <= areas
     assert areas <= set(AREAS), f"the pipeline writes areas deletion does not know: {areas}"
 
-    deletion = plan(_stack(pipeline), Scope("acme", "MUG-1"))
+    deletion = plan(_stack(pipeline), Scope("gdpr", "CUP-7"))
 
     assert _versions(pipeline) == before  # the dry run
     counts = deletion.counts()
@@ -123,24 +123,28 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     assert [key for key, _ in after if _of_scope(key, runs)] == []
     assert set(after) == {v for v in before if not _of_scope(v[0], runs)}
     kept = {key for key, _ in after}
-    assert "published/amazon/acme/MUG-2/front.jpg" in kept
-    assert "published/amazon/other/MUG-1/front.jpg" in kept
+    assert "published/amazon/gdpr/CUP-8/front.jpg" in kept
+    assert "published/amazon/keeper/CUP-7/front.jpg" in kept
     index = pipeline.dynamodb.Table(pipeline.tables["ContentIndexTable"])
     for name in ("front.jpg", "back.jpg", "broken.jpg"):
         assert "Item" not in index.get_item(Key={"pk": f"key#{SKU}/{name}"})
-    assert "Item" in index.get_item(Key={"pk": "key#incoming/acme/MUG-2/front.jpg"})
-    if "ListingsTable" in pipeline.tables:
-        listings = pipeline.dynamodb.Table(pipeline.tables["ListingsTable"])
-        gone = listings.query(
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": listing_pk("acme", "MUG-1")},
-        )
-        assert gone["Items"] == []
+    assert "Item" in index.get_item(Key={"pk": "key#incoming/gdpr/CUP-8/front.jpg"})
+    listings = pipeline.dynamodb.Table(pipeline.tables["ListingsTable"])
+    gone = listings.query(
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": listing_pk("gdpr", "CUP-7")},
+    )
+    assert gone["Items"] == []
+    kept_listing = listings.query(
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": listing_pk("gdpr", "CUP-8")},
+    )
+    assert kept_listing["Items"]
 
     for name in runs:
         ok, records = _chain_ok(pipeline, pipeline_pk(name))
         assert ok and records, name
-    ok, (tomb,) = _chain_ok(pipeline, "deletion#acme/MUG-1")
+    ok, (tomb,) = _chain_ok(pipeline, "deletion#gdpr/CUP-7")
     assert ok and tomb == record
     assert (tomb["stage"], tomb["decision"], tomb["actor"]) == (
         "deletion",
@@ -148,14 +152,14 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
         "human:privacy-officer",
     )
     details = json.loads(tomb["details"])
-    assert details["scope"] == {"seller": "acme", "sku": "MUG-1"}
+    assert details["scope"] == {"seller": "gdpr", "sku": "CUP-7"}
     assert details["deleted"]["objects.incoming"] == details["planned"]["objects.incoming"] == 6
     assert sorted(details["executions"]) == sorted(runs)
     kms = boto3.client("kms", region_name="us-east-1")
     seals = DynamoAuditSeals(pipeline.tables["AuditSealTable"], pipeline.dynamodb)
     signer = KmsMacSigner(kms.list_keys()["Keys"][0]["KeyId"], kms)
     store = DynamoAuditStore(pipeline.tables["AuditTable"], pipeline.dynamodb)
-    for name in [*runs, "deletion#acme/MUG-1"]:  # what `lightbox audit verify` runs
+    for name in [*runs, "deletion#gdpr/CUP-7"]:  # what `lightbox audit verify` runs
         passes, line = verdict(check_run(store, seals, signer, name), require_seal=False)
         assert passes, (name, line)
 
@@ -163,12 +167,12 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     desc = pipeline.sfn.describe_execution(executionArn=pipeline.execution_arn(again))
     assert json.loads(desc["output"])["status"] == "published"
 
-    execute(_stack(pipeline), plan(_stack(pipeline), Scope("acme")), "human:ops")
+    execute(_stack(pipeline), plan(_stack(pipeline), Scope("gdpr")), "human:ops")
 
     kept = {key for key, _ in _versions(pipeline)}
-    assert not any("/acme/" in key or key.startswith("work/acme-") for key in kept), kept
-    assert "published/amazon/other/MUG-1/front.jpg" in kept
-    assert _chain_ok(pipeline, "deletion#acme")[0]
+    assert not any("/gdpr/" in key or key.startswith("work/gdpr-") for key in kept), kept
+    assert "published/amazon/keeper/CUP-7/front.jpg" in kept
+    assert _chain_ok(pipeline, "deletion#gdpr")[0]
 
 
 def test_given_the_documented_key_layout_when_read_then_deletion_knows_every_area() -> None:

@@ -20,11 +20,7 @@ def _context(pipeline: Any) -> StackContext:
         "StateMachineArn": pipeline.state_machine_arn,
         "AuditTableName": pipeline.tables["AuditTable"],
         "ReviewTableName": pipeline.tables["ReviewTable"],
-        **(
-            {"ListingsTableName": pipeline.tables["ListingsTable"]}
-            if "ListingsTable" in pipeline.tables
-            else {}
-        ),
+        "ListingsTableName": pipeline.tables["ListingsTable"],
     }
     return ctx
 
