@@ -228,8 +228,39 @@ def summarise(rows: list[Row]) -> dict:
         "auto_published": sum(1 for r in rows if r.auto),
         "quarantined": [r.name for r in rows if not r.validated],
         "by_tag": by_tag(rows),
+        "signal_screen": signal_screen(rows),
         "rows": [row.__dict__ for row in rows],
     }
+
+
+#: Signals screened for how well each alone tracks the mask's error, with the
+#: direction in which it means "better" (+1) or "worse" (-1).
+SCREENED_SIGNALS = {
+    "unsure_share": -1,
+    "fragmentation": -1,
+    "agreement_iou": 1,
+    "boundary_contrast": 1,
+    "contrast_ratio": 1,
+    "edge_ratio": 1,
+}
+
+
+def signal_screen(rows: list[Row]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per split, each screened signal alone: Spearman with IoU and AUROC for
+    IoU < 0.9 (oriented so 1.0 is perfect), model-path photos only."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for split in ("calibration", "holdout"):
+        sel = [r for r in rows if r.split == split and r.signals.get("model_used")]
+        out[split] = {}
+        for name, sign in SCREENED_SIGNALS.items():
+            values = [sign * r.signals.get(name, 0.0) for r in sel]
+            out[split][name] = {
+                "spearman": round(spearman(values, [r.iou for r in sel]), 3),
+                "auroc_iou_below_0_9": round(
+                    auroc([-v for v in values], [r.iou < BAD_IOU for r in sel]), 3
+                ),
+            }
+    return out
 
 
 def by_tag(rows: list[Row]) -> dict[str, dict[str, float]]:
@@ -283,6 +314,21 @@ def markdown(summary: dict) -> str:
     ]
     for name, st in s["confidence_holdout"].items():
         lines.append(f"| {name} | {st['spearman']:.3f} | {st['auroc_iou_below_0_9']:.3f} |")
+    lines += [
+        "",
+        "Each signal alone (oriented so higher means a better mask; AUROC for IoU < 0.9):",
+        "",
+        "| signal | Spearman (calibration) | AUROC (calibration) | Spearman (held out) "
+        "| AUROC (held out) |",
+        "|---|---|---|---|---|",
+    ]
+    screen = s["signal_screen"]
+    for name in screen["holdout"]:
+        cal, hold = screen["calibration"][name], screen["holdout"][name]
+        lines.append(
+            f"| {name} | {cal['spearman']:.3f} | {cal['auroc_iou_below_0_9']:.3f} "
+            f"| {hold['spearman']:.3f} | {hold['auroc_iou_below_0_9']:.3f} |"
+        )
     lines += [
         "",
         f"Auto-published: {s['auto_published']} of {s['cases']}.",
