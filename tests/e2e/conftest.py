@@ -79,7 +79,10 @@ def _deployed_stack() -> Iterator[DeployedStack]:
     try:
         # 180 s per review level: long enough to decide on the review page under load,
         # short enough that test_review_page sees an ignored photo escalate and reject.
-        info = deploy_local(status.endpoint, {"ReviewTimeoutSeconds": "180"})
+        # A test stack: fault injection allowed (test_fault_injection.py).
+        info = deploy_local(
+            status.endpoint, {"ReviewTimeoutSeconds": "180", "AllowFaultInjection": "true"}
+        )
         yield DeployedStack(
             StackContext("local", status.endpoint),
             info.build_seconds,
