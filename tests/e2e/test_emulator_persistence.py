@@ -322,10 +322,13 @@ def test_given_running_run_and_audit_trail_when_cli_stops_then_resets_then_says_
     cmd_emulator(argparse.Namespace(action="stop"), cli_view, said, said)
     stopped = said.file.getvalue()
     emulator.start()
+    # The stack finished deploying after any request to CloudFormation: still saved so.
+    restored = cfn.describe_stacks(StackName="lightbox-restart")["Stacks"][0]["StackStatus"]
     cmd_emulator(argparse.Namespace(action="reset"), cli_view, said, said)
     reset = said.file.getvalue()[len(stopped) :]
     emulator.start()
 
+    assert restored == "CREATE_COMPLETE"
     assert "1 executions are running" in stopped and "cut-off" in stopped
     assert "its state is kept for the next start" in stopped
     exported = sorted((tmp_path / ".lightbox" / "exports").glob("audit-restart-*.jsonl"))

@@ -325,6 +325,7 @@ class Persistence:
         self._after_load: list[tuple[str, Any]] = []
         self.touched: dict[str, float] = {}  # service -> when a request last changed it
         self._last_start = 0.0  # when the last save began (monotonic)
+        self._was_busy: set[str] = set()  # services changing on their own at the last save
 
     # -- gateway hook ---------------------------------------------------------------------
 
@@ -371,14 +372,18 @@ class Persistence:
             saved = previous.get("services", {})
             # A service whose last save failed is tried again every time until it works.
             failing = {name for name, entry in saved.items() if entry.get("stale")}
+            busy = self._busy()
+            # Busy at the last save: saved once more, with the state it settled in (a stack
+            # that finished deploying, executions that ended) - no request says so.
             wanted = services_to_save(
                 loaded,
                 self.touched,
-                self._busy() | failing,
+                busy | self._was_busy | failing,
                 set(saved),
                 since=self._last_start,
                 everything=everything,
             )
+            self._was_busy = busy
             if not wanted:
                 return self.last_save
             self._last_start = started
@@ -717,7 +722,7 @@ class Persistence:
     def _run(self) -> None:
         while not self._stopping.wait(next_wait(self.interval_s, self.last_save.get("seconds"))):
             try:
-                if self.dirty.is_set() or self._busy():
+                if self.dirty.is_set() or self._was_busy or self._busy():
                     self.save("periodic", everything=False)
             except Exception:  # logged; the next round tries again
                 LOG.exception("periodic state save failed")
