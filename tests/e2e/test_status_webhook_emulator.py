@@ -234,3 +234,20 @@ def test_given_a_receiver_that_refuses_when_an_event_is_sent_then_it_is_dead_let
         "the webhook answered HTTP 410"
     )
     assert len(receiver.events(sku=GONE_SKU)) == 1
+
+
+def test_given_no_webhook_url_when_deployed_then_no_webhook_resource_exists(
+    deployed_stack: Any, hooked: tuple[StackContext, Receiver]
+) -> None:
+    """Given the shared stack deployed with StatusWebhookUrl empty, beside the hook one
+    Then the emulator evaluated StatusWebhookOn false there: no webhook outputs, queue or
+    function; and true in the hook environment."""
+    local, (hook, _) = deployed_stack.ctx, hooked
+    assert not [name for name in local.outputs if name.startswith("StatusWebhook")]
+    queues = local.client("sqs").list_queues(QueueNamePrefix="lightbox-local-status-webhook")
+    assert queues.get("QueueUrls", []) == []
+    pages = local.client("lambda").get_paginator("list_functions").paginate()
+    functions = {f["FunctionName"] for page in pages for f in page["Functions"]}
+    assert "lightbox-local-status-webhook" not in functions
+    assert "lightbox-hook-status-webhook" in functions
+    assert hook.outputs["StatusWebhookQueueUrl"].endswith("lightbox-hook-status-webhook")
