@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from lightbox.keys import execution_name
 from lightbox_cli.context import StackContext
 from lightbox_infra.deploy import deploy_local
 from lightbox_infra.emulator import Emulator
@@ -41,6 +42,15 @@ class DeployedStack:
         return self.ctx.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + (
             f":{name}"
         )
+
+    def put(self, key: str, data: bytes) -> list[str]:
+        """Upload with a plain S3 client; the candidate names of the run it starts."""
+        put = self.ctx.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data)
+        return [
+            execution_name(self.bucket, key, v)
+            for v in (put.get("VersionId"), put["ETag"].strip('"'))
+            if v
+        ]
 
     def wait_for_execution(self, names: list[str], timeout: float = 120) -> dict[str, Any]:
         """Wait for the EventBridge-started execution (one of the candidate names) to end."""

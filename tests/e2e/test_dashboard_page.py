@@ -11,20 +11,17 @@ photo has ended or waits in review.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lightbox.keys import execution_name
 from lightbox_cli.dashboard import serve
 from lightbox_cli.dashboard_data import StackSources
 from support.images import good_jpeg
-from support.review_browser import browser_available, chromium
+from support.review_browser import browser_available, chromium, serving
 
 pytestmark = [
     pytest.mark.e2e,
@@ -35,26 +32,12 @@ SCREENSHOT = ROOT / "out" / "dashboard" / "dashboard.png"
 SELLER = f"dash{int(time.time()) % 1_000_000}"
 
 
-@contextmanager
-def dashboard_server(sources: StackSources, env: str) -> Iterator[str]:
-    server = serve(sources.panels, env, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+def dashboard_server(sources: StackSources, env: str) -> AbstractContextManager[str]:
+    return serving(serve(sources.panels, env, "127.0.0.1", 0))
 
 
 def _upload(stack: Any, name: str, body: bytes) -> list[str]:
-    key = f"incoming/{SELLER}/BATCH/{name}"
-    put = stack.ctx.client("s3").put_object(Bucket=stack.bucket, Key=key, Body=body)
-    return [
-        execution_name(stack.bucket, key, v)
-        for v in (put.get("VersionId"), put["ETag"].strip('"'))
-        if v
-    ]
+    return list(stack.put(f"incoming/{SELLER}/BATCH/{name}", body))
 
 
 def _dom_numbers(driver: Any) -> dict[str, float]:

@@ -12,7 +12,7 @@ import pytest
 
 from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoConfigStore
 from lightbox.audit.trail import AuditTrail
-from lightbox.keys import execution_name, parse_photo_key
+from lightbox.keys import parse_photo_key
 from lightbox_cli.executions import replay_execution
 from lightbox_cli.faults import FaultsError, clear_faults, set_fault, throttle
 from support.images import good_jpeg
@@ -35,13 +35,7 @@ def stack(deployed_stack) -> Iterator:
 
 
 def _upload(stack, key: str, seed: int) -> dict:
-    put = stack.ctx.client("s3").put_object(Bucket=stack.bucket, Key=key, Body=good_jpeg(seed=seed))
-    names = [
-        execution_name(stack.bucket, key, v)
-        for v in (put.get("VersionId"), put["ETag"].strip('"'))
-        if v
-    ]
-    return stack.wait_for_execution(names, timeout=300)
+    return stack.wait_for_execution(stack.put(key, good_jpeg(seed=seed)), timeout=300)
 
 
 def _failure(stack, desc: dict) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoConfigStore
 from lightbox.audit.trail import verify_chain
-from lightbox.keys import execution_name, parse_photo_key
+from lightbox.keys import parse_photo_key
 from support.images import good_jpeg
 
 pytestmark = pytest.mark.e2e
@@ -20,15 +20,6 @@ FOLDER = "incoming/Händler/Größe 42"
 def _set_thresholds(stack, version: str, auto: float, review: float) -> None:
     store = DynamoConfigStore(stack.ctx.outputs["ConfigTableName"], stack.ctx.resource("dynamodb"))
     store.publish(version, json.dumps({"general": {"auto": auto, "review": review}}), "e2e")
-
-
-def _put(stack, key: str, data: bytes) -> list[str]:
-    put = stack.ctx.client("s3").put_object(Bucket=stack.bucket, Key=key, Body=data)
-    return [
-        execution_name(stack.bucket, key, v)
-        for v in (put.get("VersionId"), put["ETag"].strip('"'))
-        if v
-    ]
 
 
 @pytest.mark.reliability(
@@ -43,7 +34,7 @@ def test_given_sellers_own_file_name_when_uploaded_with_plain_s3_client_then_pub
     _set_thresholds(deployed_stack, f"v-e2e-names-{seed}", auto=0.2, review=0.1)
     key = f"{FOLDER}/{name}"
 
-    desc = deployed_stack.wait_for_execution(_put(deployed_stack, key, good_jpeg(seed=seed)))
+    desc = deployed_stack.wait_for_execution(deployed_stack.put(key, good_jpeg(seed=seed)))
 
     assert desc["status"] == "SUCCEEDED", desc
     out = deployed_stack.output(desc)
@@ -71,12 +62,12 @@ def test_given_the_same_photo_uploaded_twice_with_plain_s3_client_when_processed
     _set_thresholds(deployed_stack, "v-e2e-repeat", auto=0.2, review=0.1)
     key = f"{FOLDER}/repeat.jpg"
     photo = good_jpeg(seed=23)
-    first = deployed_stack.wait_for_execution(_put(deployed_stack, key, photo))
+    first = deployed_stack.wait_for_execution(deployed_stack.put(key, photo))
     assert deployed_stack.output(first)["status"] == "published", first
 
-    again = deployed_stack.wait_for_execution(_put(deployed_stack, key, photo))
+    again = deployed_stack.wait_for_execution(deployed_stack.put(key, photo))
     other_sku = deployed_stack.wait_for_execution(
-        _put(deployed_stack, "incoming/Händler/Größe 43/repeat.jpg", photo)
+        deployed_stack.put("incoming/Händler/Größe 43/repeat.jpg", photo)
     )
 
     out = deployed_stack.output(again)
@@ -98,7 +89,7 @@ def test_given_an_iphone_heic_uploaded_with_plain_s3_client_when_processed_then_
     heic = (Path(__file__).parents[1] / "support" / "heic" / "rotated.heic").read_bytes()
 
     desc = deployed_stack.wait_for_execution(
-        _put(deployed_stack, f"{FOLDER}/IMG_4032.HEIC", heic), timeout=240
+        deployed_stack.put(f"{FOLDER}/IMG_4032.HEIC", heic), timeout=240
     )
 
     out = deployed_stack.output(desc)

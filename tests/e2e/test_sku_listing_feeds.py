@@ -8,22 +8,12 @@ import urllib.request
 
 import pytest
 
-from lightbox.keys import execution_name
 from support.images import good_jpeg
 
 pytestmark = pytest.mark.e2e
 
 FOLDER = "incoming/acme-e2e/MUG-TRIO"
 ORDER = ["side.jpg", "front.jpg", "back.jpg"]
-
-
-def _put(stack, key: str, data: bytes) -> list[str]:
-    put = stack.ctx.client("s3").put_object(Bucket=stack.bucket, Key=key, Body=data)
-    return [
-        execution_name(stack.bucket, key, v)
-        for v in (put.get("VersionId"), put["ETag"].strip('"'))
-        if v
-    ]
 
 
 def _get(stack, key: str) -> bytes:
@@ -58,7 +48,7 @@ def test_given_a_three_photo_sku_when_processed_then_one_listing_whose_feed_urls
     )
 
     runs = [
-        _put(deployed_stack, f"{FOLDER}/{name}", good_jpeg(seed=40 + i))
+        deployed_stack.put(f"{FOLDER}/{name}", good_jpeg(seed=40 + i))
         for i, name in enumerate(ORDER)
     ]
     for names in runs:

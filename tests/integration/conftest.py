@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 
+from support.events import object_created
 from support.handlers import invoke
 from support.template import (
     Resolver,
@@ -52,31 +53,9 @@ class MotoPipeline:
     def put_photo(self, key: str, data: bytes) -> dict[str, Any]:
         """Put the object; return the EventBridge "Object Created" event S3 sends for it."""
         put = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
-        return {
-            "version": "0",
-            "id": "1",
-            "detail-type": "Object Created",
-            "source": "aws.s3",
-            "account": "123456789012",
-            "time": "2026-01-01T00:00:00Z",
-            "region": REGION,
-            "resources": [f"arn:aws:s3:::{self.bucket}"],
-            "detail": {
-                "version": "0",
-                "bucket": {"name": self.bucket},
-                "object": {
-                    "key": key,
-                    "size": len(data),
-                    "etag": put["ETag"].strip('"'),
-                    "version-id": put.get("VersionId"),
-                    "sequencer": "0",
-                },
-                "request-id": "r",
-                "requester": "123456789012",
-                "source-ip-address": "127.0.0.1",
-                "reason": "PutObject",
-            },
-        }
+        return object_created(
+            self.bucket, key, len(data), put["ETag"].strip('"'), put.get("VersionId"), REGION
+        )
 
     def upload(self, key: str, data: bytes) -> dict[str, Any]:
         """Put the object, then deliver the EventBridge event to the intake function

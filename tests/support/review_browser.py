@@ -7,6 +7,7 @@ signs in with a minted reviewer token and decides tasks with the keyboard.
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import threading
 import time
@@ -24,10 +25,8 @@ def browser_available() -> bool:
 
 
 @contextmanager
-def review_server(api_url: str) -> Iterator[str]:
-    from lightbox_cli.review import serve
-
-    server = serve(api_url.rstrip("/"), "127.0.0.1", 0)
+def serving(server: http.server.ThreadingHTTPServer) -> Iterator[str]:
+    """Run a CLI page's server (`serve(..., port=0)`) in a thread; yield its URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -35,6 +34,14 @@ def review_server(api_url: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def review_server(api_url: str) -> Iterator[str]:
+    from lightbox_cli.review import serve
+
+    with serving(serve(api_url.rstrip("/"), "127.0.0.1", 0)) as url:
+        yield url
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import pytest
 from lightbox.models.stages import ReviewDecision
 from lightbox.observability import BASE_DIMENSIONS, METRICS, QUARANTINE_REASONS
 from support.emf import EmittedMetric, emf_metrics
+from support.events import object_created
 from support.fakes import BUCKET, RecordingExecutions
 from support.handlers import FakeLambdaContext, load_handler_module
 from support.images import good_jpeg
@@ -72,7 +73,7 @@ def emitted(scored: StageDriver) -> Iterator[list[EmittedMetric]]:
         fakes.objects.put_bytes(key, good_jpeg(seed=6), "image/jpeg")
         run.handler(
             "intake",
-            _object_created(key),
+            object_created(BUCKET, key, size=10, etag="e"),
             _executions=lambda: RecordingExecutions(),
             ObjectStore=lambda bucket: fakes.objects,
         )
@@ -100,28 +101,6 @@ def emitted(scored: StageDriver) -> Iterator[list[EmittedMetric]]:
         with pytest.raises(Exception):
             run.handler("validate", {"photo": {}}, **uses_deps)
         yield run.metrics
-
-
-def _object_created(key: str) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": "1",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "123456789012",
-        "time": "2026-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [f"arn:aws:s3:::{BUCKET}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": BUCKET},
-            "object": {"key": key, "size": 10, "etag": "e", "sequencer": "0"},
-            "request-id": "r",
-            "requester": "123456789012",
-            "source-ip-address": "127.0.0.1",
-            "reason": "PutObject",
-        },
-    }
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))

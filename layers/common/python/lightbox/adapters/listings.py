@@ -10,6 +10,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from lightbox.adapters.dynamodb import _plain
 from lightbox.models.listing import (
     HEAD_SK,
     PHOTO_PREFIX,
@@ -18,17 +19,6 @@ from lightbox.models.listing import (
     PhotoEntry,
     photo_sk,
 )
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the models want int/float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _item(pk: str, sk: str, model: PhotoEntry | ListingHead) -> dict[str, Any]:
