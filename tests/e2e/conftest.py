@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from lightbox_infra.emulator import Emulator
 from lightbox_infra.paths import state_dir
 from support.local_emulator import KEEPALIVE_MS, Aws, free_port
 
-E2E_PORT = 4598
+# LIGHTBOX_E2E_PORT moves it, so two checkouts can run their suites at once.
+E2E_PORT = int(os.environ.get("LIGHTBOX_E2E_PORT", "4598"))
 
 
 @dataclass
