@@ -54,6 +54,10 @@ def _stored_keys(value) -> list[str]:
     return [value] if isinstance(value, str) and not value.endswith("/") else []
 
 
+@pytest.mark.reliability(
+    case="emulator restart under the deployed stack",
+    expected="stack, audit chain and pipeline still work",
+)
 def test_given_processed_photo_when_emulator_restarted_then_stack_audit_and_pipeline_remain(
     deployed_stack,
 ):

@@ -87,6 +87,9 @@ def _saved_after(emulator, moment: float) -> dict[str, Any]:
     return wait_for(saved, timeout=30)
 
 
+@pytest.mark.reliability(
+    case="emulator restart: every service's state", expected="all of it back after stop/start"
+)
 def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_back(aws, emulator):
     s3, ddb, sqs = aws.client("s3"), aws.client("dynamodb"), aws.client("sqs")
     sfn, events = aws.client("stepfunctions"), aws.client("events")
@@ -186,6 +189,7 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
     )
 
 
+@pytest.mark.reliability(case="emulator killed (SIGKILL)", expected="state as of the last save")
 def test_given_emulator_killed_when_restarted_then_state_is_as_of_the_last_save(aws, emulator):
     ddb, s3 = aws.client("dynamodb"), aws.client("s3")
     table, bucket = unique("audit"), unique("photos")
@@ -209,6 +213,10 @@ def test_given_emulator_killed_when_restarted_then_state_is_as_of_the_last_save(
         _append(ddb, table, "001", "tampered")
 
 
+@pytest.mark.reliability(
+    case="emulator restart with a run waiting for review",
+    expected="replayed as a linked run with a new task token",
+)
 def test_given_run_waiting_for_review_when_emulator_restarted_then_replayed_with_new_task_token(
     aws, emulator
 ):
@@ -300,6 +308,10 @@ AUDIT_STACK = {
 }
 
 
+@pytest.mark.reliability(
+    case="emulator stop/reset with runs in flight",
+    expected="says what is cut off; audit trail exported first",
+)
 def test_given_running_run_and_audit_trail_when_cli_stops_then_resets_then_says_and_exports_first(
     aws, emulator, tmp_path
 ):
