@@ -169,8 +169,9 @@ def _styled(word: str) -> str:
 
 def print_status(status: SkuStatus) -> None:
     table = Table(title=f"{status.seller}/{status.sku}: photos")
-    for column in ("photo", "route", "reason", "at", "execution"):
+    for column in ("photo", "route", "reason", "at"):
         table.add_column(column, overflow="fold")
+    table.add_column("execution", overflow="fold", ratio=1)
     for p in status.photos:
         table.add_row(p.file_name, _styled(p.route), p.reason[:200], p.at[:19], p.execution)
     out.print(table if status.photos else f"{status.seller}/{status.sku}: no photos found")
@@ -179,9 +180,9 @@ def print_status(status: SkuStatus) -> None:
         return
     for listing in status.listings:
         what = (
-            f"ready with {listing.images} image{'s' if listing.images != 1 else ''}"
+            f"with {listing.images} image{'s' if listing.images != 1 else ''}"
             if listing.state == "ready"
-            else f"{listing.state}: " + "; ".join(listing.reasons)
+            else "- " + "; ".join(listing.reasons)
         )
         where = f" ({listing.listing_key})" if listing.listing_key else ""
         out.print(f"listing {listing.marketplace:<8} {_styled(listing.state)} {what}{where}")
