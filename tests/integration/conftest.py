@@ -82,6 +82,24 @@ class MotoPipeline:
             time.sleep(0.1)
         raise TimeoutError(f"execution {arn} still running after {timeout}s")
 
+    def operator_stack(self) -> Any:
+        """What the operator commands (`lightbox status`, `lightbox delete`) reach, here."""
+        from lightbox_cli.delete import Stack
+
+        return Stack(
+            s3=self.s3,
+            bucket=self.bucket,
+            sfn=self.sfn,
+            machine=self.state_machine_arn,
+            dynamodb=self.dynamodb,
+            audit_table=self.tables["AuditTable"],
+            content_index_table=self.tables["ContentIndexTable"],
+            review_table=self.tables["ReviewTable"],
+            listings_table=self.tables.get("ListingsTable"),
+            events=boto3.client("events", region_name=REGION),
+            status_bus=f"lightbox-{ENVIRONMENT}-status",
+        )
+
     def review_service(self) -> Any:
         """The review service over this pipeline's table and task tokens (what the
         review API and `lightbox review` use)."""

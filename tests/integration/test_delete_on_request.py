@@ -21,27 +21,11 @@ from lightbox.adapters.dynamodb import DynamoAuditStore
 from lightbox.audit.trail import pipeline_pk, verify_anchored
 from lightbox.models.listing import listing_pk
 from lightbox_cli.audit import check_run, verdict
-from lightbox_cli.delete import AREAS, Scope, Stack, execute, plan
+from lightbox_cli.delete import AREAS, Scope, execute, plan
 from support.images import good_jpeg
 from support.template import ROOT
 
 SKU = "incoming/gdpr/CUP-7"
-
-
-def _stack(pipeline: Any) -> Stack:
-    return Stack(
-        s3=pipeline.s3,
-        bucket=pipeline.bucket,
-        sfn=pipeline.sfn,
-        machine=pipeline.state_machine_arn,
-        dynamodb=pipeline.dynamodb,
-        audit_table=pipeline.tables["AuditTable"],
-        content_index_table=pipeline.tables["ContentIndexTable"],
-        review_table=pipeline.tables["ReviewTable"],
-        listings_table=pipeline.tables.get("ListingsTable"),
-        events=boto3.client("events", region_name="us-east-1"),
-        status_bus="lightbox-local-status",
-    )
 
 
 def _versions(pipeline: Any) -> list[tuple[str, str]]:
@@ -108,7 +92,7 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     assert {"incoming", "work", "cutouts", "renders", "published", "quarantine"} <= areas
     assert areas <= set(AREAS), f"the pipeline writes areas deletion does not know: {areas}"
 
-    deletion = plan(_stack(pipeline), Scope("gdpr", "CUP-7"))
+    deletion = plan(pipeline.operator_stack(), Scope("gdpr", "CUP-7"))
 
     assert _versions(pipeline) == before  # the dry run
     counts = deletion.counts()
@@ -117,7 +101,7 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     assert counts["executions"] == len(runs) and counts["content_index"] == 3
     assert len(scoped) == sum(len(v) for v in deletion.versions.values())
 
-    record = execute(_stack(pipeline), deletion, "human:privacy-officer")
+    record = execute(pipeline.operator_stack(), deletion, "human:privacy-officer")
 
     after = _versions(pipeline)
     assert [key for key, _ in after if _of_scope(key, runs)] == []
@@ -167,7 +151,7 @@ def test_given_a_processed_sku_when_deleted_then_no_version_of_it_remains_and_au
     desc = pipeline.sfn.describe_execution(executionArn=pipeline.execution_arn(again))
     assert json.loads(desc["output"])["status"] == "published"
 
-    execute(_stack(pipeline), plan(_stack(pipeline), Scope("gdpr")), "human:ops")
+    execute(pipeline.operator_stack(), plan(pipeline.operator_stack(), Scope("gdpr")), "human:ops")
 
     kept = {key for key, _ in _versions(pipeline)}
     assert not any("/gdpr/" in key or key.startswith("work/gdpr-") for key in kept), kept

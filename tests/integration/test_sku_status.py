@@ -5,28 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
-from lightbox_cli.delete import Stack
 from lightbox_cli.status import sku_status
 from support.images import good_jpeg
 
 SKU = "incoming/acme/MUG-1"
-
-
-def _stack(pipeline: Any) -> Stack:
-    return Stack(
-        s3=pipeline.s3,
-        bucket=pipeline.bucket,
-        sfn=pipeline.sfn,
-        machine=pipeline.state_machine_arn,
-        dynamodb=pipeline.dynamodb,
-        audit_table=pipeline.tables["AuditTable"],
-        content_index_table=pipeline.tables["ContentIndexTable"],
-        review_table=pipeline.tables["ReviewTable"],
-        listings_table=pipeline.tables.get("ListingsTable"),
-        events=boto3.client("events", region_name="us-east-1"),
-    )
 
 
 def _finish(pipeline: Any, key: str, data: bytes) -> None:
@@ -53,7 +35,7 @@ def test_given_photos_routed_differently_when_status_is_asked_then_each_route_an
     _finish(p, f"{SKU}/side.jpg", good_jpeg(seed=2))
     _, in_review, task = p.upload_to_review(f"{SKU}/back.jpg", good_jpeg(seed=4), version="v4")
 
-    status = sku_status(_stack(p), "acme", "MUG-1")
+    status = sku_status(p.operator_stack(), "acme", "MUG-1")
 
     routes = {photo.file_name: photo.route for photo in status.photos}
     assert routes == {
