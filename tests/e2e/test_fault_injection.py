@@ -120,7 +120,6 @@ def test_given_a_permanent_fault_when_run_then_quarantined_with_the_reason_and_r
     observed(f"quarantined ({failure['error']}); replay {replayed['name']} published")
 
 
-@pytest.mark.reliability(case="fault: stage throttled", expected="refused, retried, all published")
 @pytest.mark.reliability(
     case="fault: a stage that always times out",
     expected="retried, then quarantined with the timeout as the reason",
@@ -140,6 +139,7 @@ def test_given_a_stage_that_always_times_out_when_run_then_retried_and_quarantin
     observed(f"{attempts} timed-out attempts, then quarantined ({failure['error']})")
 
 
+@pytest.mark.reliability(case="fault: stage throttled", expected="refused, retried, all published")
 def test_given_a_throttled_stage_when_photos_arrive_then_they_wait_and_all_end_terminal(
     stack, observed
 ):
