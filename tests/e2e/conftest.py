@@ -54,8 +54,11 @@ class DeployedStack:
             if v
         ]
 
-    def wait_for_execution(self, names: list[str], timeout: float = 120) -> dict[str, Any]:
-        """Wait for the EventBridge-started execution (one of the candidate names) to end."""
+    def wait_for_execution(self, names: list[str], timeout: float = 300) -> dict[str, Any]:
+        """Wait for the EventBridge-started execution (one of the candidate names) to end.
+
+        A bound, not an expectation: on two busy cores a photo's first run (cold workers,
+        layers unpacked) has taken over 120 s."""
         sfn = self.ctx.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

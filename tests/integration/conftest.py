@@ -120,6 +120,14 @@ class MotoPipeline:
         arn = self.execution_arn(started["execution_name"])
         self.wait(arn, until_review=True)
         (task,) = self.pending_tasks()
+        # The task is stored before RequestReview writes its audit record: wait for that
+        # too, so what reads the run's standing from its audit sees it waiting for review.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            records = self.audit(started["execution_name"])
+            if records and records[-1]["decision"] == "review_requested":
+                break
+            time.sleep(0.1)
         return started, arn, task
 
     def pending_tasks(self) -> list[dict[str, Any]]:
