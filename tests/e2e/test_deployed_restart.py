@@ -8,13 +8,14 @@ still there, and a new upload still runs through the whole pipeline.
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from lightbox.adapters.dynamodb import DynamoAuditStore
+from lightbox.adapters.dynamodb import DynamoAuditStore, DynamoConfigStore
 from lightbox.audit.trail import verify_chain
 from lightbox.keys import execution_name
 from lightbox_infra.emulator import Emulator
@@ -61,6 +62,12 @@ def _stored_keys(value) -> list[str]:
 def test_given_processed_photo_when_emulator_restarted_then_stack_audit_and_pipeline_remain(
     deployed_stack,
 ):
+    # The session's stack carries the routing an earlier test left (one sends every
+    # photo to review): publish good photos here, so each run ends on its own.
+    store = DynamoConfigStore(
+        deployed_stack.ctx.outputs["ConfigTableName"], deployed_stack.ctx.resource("dynamodb")
+    )
+    store.publish("v-e2e-restart", json.dumps({"general": {"auto": 0.2, "review": 0.1}}), "e2e")
     before = _process(deployed_stack, "incoming/e2e/RESTART-1/front.jpg", seed=31)
     records = _records(deployed_stack, before["name"])
     outputs = dict(deployed_stack.ctx.outputs)
