@@ -12,20 +12,20 @@ to 0 for a while, so Lambda itself refuses its invocations
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
+from pydantic import ValidationError
 from rich.console import Console
+
+from lightbox.faults import ALLOW_VARIABLE, FAULT_VARIABLE, Fault, FaultKind
 
 if TYPE_CHECKING:
     from lightbox_cli.context import StackContext
 
 out = Console()
-FAULT_VARIABLE = "LIGHTBOX_FAULT"  # lightbox.faults.FAULT_VARIABLE (the layer is not imported here)
-ALLOW_VARIABLE = "ALLOW_FAULT_INJECTION"
-KINDS = ("error", "transient", "timeout", "s3", "dynamodb")
+KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
 class FaultsError(RuntimeError):
@@ -55,8 +55,10 @@ def _update(lam: Any, name: str, variables: dict[str, str]) -> None:
 def set_fault(lam: Any, env: str, stage: str, fault: dict[str, Any]) -> str:
     if fault.get("kind") not in KINDS:
         raise FaultsError(f"kind {fault.get('kind')!r}: one of {', '.join(KINDS)}")
-    if fault.get("kind") == "timeout" and fault.get("times"):
-        raise FaultsError("a timeout fault is permanent (a timed-out instance is replaced)")
+    try:  # the rules the stage itself applies when it reads the fault
+        checked = Fault.model_validate(fault)
+    except ValidationError as exc:
+        raise FaultsError(f"not a fault: {exc}") from exc
     name = function_name(env, stage)
     variables = _variables(lam, name)
     if variables.get(ALLOW_VARIABLE) != "true":
@@ -64,7 +66,7 @@ def set_fault(lam: Any, env: str, stage: str, fault: dict[str, Any]) -> str:
             f"{name} does not allow fault injection: deploy the stack with "
             "AllowFaultInjection=true (a test or emulator stack; never prod)"
         )
-    variables[FAULT_VARIABLE] = json.dumps(fault, sort_keys=True)
+    variables[FAULT_VARIABLE] = checked.model_dump_json()
     _update(lam, name, variables)
     return name
 
