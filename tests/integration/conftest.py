@@ -285,12 +285,26 @@ def _reset_caches() -> None:
     persistence.cache_clear()
 
 
-@pytest.fixture
-def moto_pipeline_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Build a pipeline inside moto; parameters (review timeouts) per test."""
+def offline_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no endpoint override: every client talks to moto, never to
+    an emulator or an account a developer's shell points at."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture
+def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Inside moto, with `offline_credentials`."""
+    offline_credentials(monkeypatch)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def moto_pipeline_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Build a pipeline inside moto; parameters (review timeouts) per test."""
+    offline_credentials(monkeypatch)
     monkeypatch.setattr(LambdaFunction, "_invoke_lambda", LambdaFunction._invoke_lambda)
     saved_env = dict(os.environ)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):

@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lightbox.adapters.audit_seal import DynamoAuditSeals, KmsMacSigner
 from lightbox.adapters.dynamodb import DynamoAuditStore
@@ -21,33 +20,29 @@ PK = "pipeline#run-1"
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name=REGION)
-        resources = load_template()["Resources"]
-        for logical, name in (("AuditTable", "audit"), ("AuditSealTable", "seals")):
-            props = resources[logical]["Properties"]
-            ddb.create_table(
-                TableName=name,
-                KeySchema=props["KeySchema"],
-                AttributeDefinitions=props["AttributeDefinitions"],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        kms = boto3.client("kms", region_name=REGION)
-        key = resources["AuditSealKey"]["Properties"]
-        key_id = kms.create_key(KeySpec=key["KeySpec"], KeyUsage=key["KeyUsage"])["KeyMetadata"][
-            "KeyId"
-        ]
-        resource = boto3.resource("dynamodb", region_name=REGION)
-        yield {
-            "store": DynamoAuditStore("audit", resource),
-            "seals": DynamoAuditSeals("seals", resource),
-            "signer": KmsMacSigner(key_id, kms),
-            "table": resource.Table("audit"),
-        }
+def aws(moto: None) -> Iterator[dict[str, Any]]:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    resources = load_template()["Resources"]
+    for logical, name in (("AuditTable", "audit"), ("AuditSealTable", "seals")):
+        props = resources[logical]["Properties"]
+        ddb.create_table(
+            TableName=name,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    kms = boto3.client("kms", region_name=REGION)
+    key = resources["AuditSealKey"]["Properties"]
+    key_id = kms.create_key(KeySpec=key["KeySpec"], KeyUsage=key["KeyUsage"])["KeyMetadata"][
+        "KeyId"
+    ]
+    resource = boto3.resource("dynamodb", region_name=REGION)
+    yield {
+        "store": DynamoAuditStore("audit", resource),
+        "seals": DynamoAuditSeals("seals", resource),
+        "signer": KmsMacSigner(key_id, kms),
+        "table": resource.Table("audit"),
+    }
 
 
 def _run(aws: dict[str, Any]) -> None:

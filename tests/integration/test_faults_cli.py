@@ -7,7 +7,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lightbox_cli.faults import FaultsError, clear_faults, faults_set, set_fault
 
@@ -15,29 +14,25 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def lam(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        iam = boto3.client("iam", region_name=REGION)
-        role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        client = boto3.client("lambda", region_name=REGION)
+def lam(moto: None):
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    client = boto3.client("lambda", region_name=REGION)
 
-        def function(name: str, allow: str) -> None:
-            client.create_function(
-                FunctionName=name,
-                Runtime="python3.13",
-                Role=role,
-                Handler="app.handler",
-                Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
-                Environment={"Variables": {"ALLOW_FAULT_INJECTION": allow, "BUCKET_NAME": "b"}},
-            )
+    def function(name: str, allow: str) -> None:
+        client.create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+            Environment={"Variables": {"ALLOW_FAULT_INJECTION": allow, "BUCKET_NAME": "b"}},
+        )
 
-        function("lightbox-test-segment", "true")
-        function("lightbox-test-publish", "true")
-        function("lightbox-prod-segment", "false")
-        yield client
+    function("lightbox-test-segment", "true")
+    function("lightbox-test-publish", "true")
+    function("lightbox-prod-segment", "false")
+    yield client
 
 
 def _env(lam, name):

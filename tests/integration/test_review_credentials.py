@@ -4,7 +4,6 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lightbox.adapters.revocations import DynamoRevocations
 from lightbox.adapters.signing_keys import SecretSigningKeys
@@ -14,32 +13,28 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        sm = boto3.client("secretsmanager", region_name=REGION)
-        arn = sm.create_secret(Name="signing", SecretString="first-key-" + "x" * 50)["ARN"]
-        ddb = boto3.resource("dynamodb", region_name=REGION)
-        ddb.create_table(
-            TableName="review",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        clock = [0.0]
-        yield (
-            SecretSigningKeys(arn, sm, clock=lambda: clock[0]),
-            DynamoRevocations("review", ddb),
-            clock,
-        )
+def aws(moto: None):
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    arn = sm.create_secret(Name="signing", SecretString="first-key-" + "x" * 50)["ARN"]
+    ddb = boto3.resource("dynamodb", region_name=REGION)
+    ddb.create_table(
+        TableName="review",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    clock = [0.0]
+    yield (
+        SecretSigningKeys(arn, sm, clock=lambda: clock[0]),
+        DynamoRevocations("review", ddb),
+        clock,
+    )
 
 
 def test_given_a_rotation_when_verifying_then_old_tokens_last_one_rotation(aws):
