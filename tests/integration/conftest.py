@@ -77,7 +77,7 @@ class MotoPipeline:
             desc = self.sfn.describe_execution(executionArn=arn)
             if desc["status"] != "RUNNING":
                 return desc
-            if until_review and self.pending_tasks():
+            if until_review and self.pending_tasks(arn.rsplit(":", 1)[-1]):
                 return desc
             time.sleep(0.1)
         raise TimeoutError(f"execution {arn} still running after {timeout}s")
@@ -119,7 +119,7 @@ class MotoPipeline:
         started = self.upload(key, data)
         arn = self.execution_arn(started["execution_name"])
         self.wait(arn, until_review=True)
-        (task,) = self.pending_tasks()
+        (task,) = self.pending_tasks(started["execution_name"])
         # The task is stored before RequestReview writes its audit record: wait for that
         # too, so what reads the run's standing from its audit sees it waiting for review.
         deadline = time.monotonic() + 30
@@ -130,12 +130,17 @@ class MotoPipeline:
             time.sleep(0.1)
         return started, arn, task
 
-    def pending_tasks(self) -> list[dict[str, Any]]:
+    def pending_tasks(self, execution_name: str | None = None) -> list[dict[str, Any]]:
+        """Pending review tasks; of one execution when named (a run an earlier test left
+        waiting can still open a task in this test's table: moto keeps table names)."""
         from lightbox.adapters.dynamodb import DynamoReviewStore
 
-        return DynamoReviewStore(self.tables["ReviewTable"], self.dynamodb).tasks_with_status(
+        tasks = DynamoReviewStore(self.tables["ReviewTable"], self.dynamodb).tasks_with_status(
             "pending"
         )
+        if execution_name is None:
+            return tasks
+        return [t for t in tasks if t["execution_name"] == execution_name]
 
     def audit(self, execution_name: str) -> list[dict[str, Any]]:
         from lightbox.adapters.dynamodb import DynamoAuditStore
