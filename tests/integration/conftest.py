@@ -22,6 +22,7 @@ from moto.awslambda.models import LambdaFunction
 
 from support.events import object_created
 from support.handlers import invoke
+from support.moto_dynamodb import serialise_writes
 from support.template import (
     Resolver,
     load_template,
@@ -300,8 +301,9 @@ def offline_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Inside moto, with `offline_credentials`."""
+    """Inside moto, with `offline_credentials` and `serialise_writes`."""
     offline_credentials(monkeypatch)
+    serialise_writes(monkeypatch)
     with mock_aws():
         yield
 
@@ -310,6 +312,7 @@ def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def moto_pipeline_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Build a pipeline inside moto; parameters (review timeouts) per test."""
     offline_credentials(monkeypatch)
+    serialise_writes(monkeypatch)
     monkeypatch.setattr(LambdaFunction, "_invoke_lambda", LambdaFunction._invoke_lambda)
     saved_env = dict(os.environ)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
