@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lightbox_cli.context import StackContext, StackNotFoundError
+from lightbox_cli.phases import Phases
 from lightbox_cli.process import (
     UPLOAD_JOBS,
     Item,
@@ -95,12 +95,17 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 # --- stack --------------------------------------------------------------------------------
-def _deploy_local(env: str = "local") -> StackContext:
+def _deploy_local(env: str = "local", phases: Phases | None = None) -> StackContext:
     from lightbox_infra.deploy import deploy_local
 
-    status = _emulator().start()
+    phases = phases or Phases()
+    with phases.phase("emulator start"):
+        status = _emulator().start()
     with console.status(f"building and deploying template.yaml to the emulator as {env}…"):
         info = deploy_local(status.endpoint, env=env)
+    phases.add("sam build", info.build_seconds)
+    phases.add("layers", info.package_seconds)
+    phases.add("deploy", info.deploy_seconds)
     console.print(
         f"stack {info.stack_name} deployed: build {info.build_seconds:.1f}s, "
         f"layers {info.package_seconds:.1f}s, deploy {info.deploy_seconds:.1f}s"
@@ -169,7 +174,9 @@ def run_process(
     seller: str | None,
     timeout: float,
     jobs: int = UPLOAD_JOBS,
+    phases: Phases | None = None,
 ) -> list[dict[str, Any]]:
+    phases = phases or Phases()
     pairs = collect_inputs(paths, seller)
     with _progress() as progress:
         sent = progress.add_task("uploading", total=len(pairs), note="")
@@ -183,7 +190,8 @@ def run_process(
             note = f"{unchanged} unchanged, not sent again" if unchanged else ""
             progress.update(sent, advance=1, note=note)
 
-        items = upload(ctx, pairs, jobs, uploaded)
+        with phases.phase("upload"):
+            items = upload(ctx, pairs, jobs, uploaded)
         done: set[str] = set()
 
         def changed(item: Item) -> None:
@@ -196,9 +204,11 @@ def run_process(
                     f"  [{STATUS_STYLE.get(item.status, 'white')}]{item.status:<11}[/] {item.key}"
                 )
 
-        follow(ctx, items, timeout, changed)
+        with phases.phase("pipeline drain"):
+            follow(ctx, items, timeout, changed)
         progress.update(finished, description="downloading")
-        download(ctx, items, out_dir)
+        with phases.phase("download"):
+            download(ctx, items, out_dir)
     write_report(items, out_dir)
     return [i.report() for i in items]
 
@@ -354,23 +364,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from lightbox_cli.contact_sheet import write_contact_sheet
     from lightbox_samples import generate_samples
 
-    started = time.monotonic()
+    phases = Phases()
     emulator = _emulator()
     try:
-        ctx = _deploy_local()
+        ctx = _deploy_local(phases=phases)
         samples_dir = args.out / "samples"
-        samples = generate_samples(samples_dir)
+        with phases.phase("samples"):
+            samples = generate_samples(samples_dir)
         console.print(f"generated {len(samples)} sample uploads in {samples_dir}")
-        items = run_process(ctx, [samples_dir], args.out, None, args.timeout)
+        items = run_process(ctx, [samples_dir], args.out, None, args.timeout, phases=phases)
     finally:
         if not args.keep_running:
             from lightbox_cli.emulator_state import stop_emulator
 
-            stop_emulator(emulator, console)  # says which runs the stop cuts off
+            with phases.phase("emulator stop"):
+                stop_emulator(emulator, console)  # says which runs the stop cuts off
     print_summary(items)
-    sheet = write_contact_sheet(items, args.out, "Lightbox demo")
-    out.print(f"report: {args.out / 'report.json'}\ncontact sheet: {sheet}")
-    out.print(f"demo finished in {time.monotonic() - started:.1f}s")
+    with phases.phase("contact sheet"):
+        sheet = write_contact_sheet(items, args.out, "Lightbox demo")
+    out.print(phases.table("Where the demo's time went"))
+    timings = phases.write(args.out / "phases.json")
+    out.print(f"report: {args.out / 'report.json'}\ncontact sheet: {sheet}\nphases: {timings}")
+    out.print(f"demo finished in {phases.total:.1f}s")
     if args.keep_running:
         out.print(
             "emulator still running: `lightbox review token --reviewer NAME` and "
