@@ -12,8 +12,9 @@ else
   make --no-print-directory lint || { echo "lint failed"; exit 1; }
 fi
 
-# The reliability table (tests marked `reliability`) closes every run's report.
-.venv/bin/pytest tests --reliability-table "$@"
+# The slowest tests and the reliability table (tests marked `reliability`) close
+# every run's report.
+.venv/bin/pytest tests --reliability-table --durations=40 "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
   echo "pytest collected no tests: treating as failure" >&2
