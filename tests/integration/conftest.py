@@ -280,6 +280,23 @@ def build_pipeline(review_timeout: int = 60) -> MotoPipeline:
     )
 
 
+def _stop_leftover_runs(grace: float = 60.0) -> None:
+    """Stop the runs a test left running (waiting in review, say) and wait for their
+    threads while this test's mock is still in place: otherwise they go on writing
+    into the next test's identically named bucket and tables."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        arn = machine["stateMachineArn"]
+        for run in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+            sfn.stop_execution(executionArn=run["executionArn"], cause="test finished")
+    deadline = time.monotonic() + grace
+    for thread in list(TMP_THREADS):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    TMP_THREADS[:] = [t for t in TMP_THREADS if t.is_alive()]
+
+
 def _reset_caches() -> None:
     from lightbox.idempotency import persistence
     from lightbox.pipeline.deps import deps
@@ -318,6 +335,7 @@ def moto_pipeline_factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         _reset_caches()
         yield build_pipeline
+        _stop_leftover_runs()
         _reset_caches()
     os.environ.clear()
     os.environ.update(saved_env)
