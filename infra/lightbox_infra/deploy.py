@@ -133,11 +133,24 @@ def _sam() -> str:
 
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> float:
+    """Run a sam command, its output in `log`, each line stamped with the seconds since
+    the command started (where a deploy's time goes: packaging, change set, stack)."""
     started = time.monotonic()
     with log.open("a") as out:
         out.write(f"\n$ {' '.join(args)}\n")
         out.flush()
-        proc = subprocess.run(args, cwd=repo_root(), env=env, stdout=out, stderr=subprocess.STDOUT)
+        with subprocess.Popen(
+            args,
+            cwd=repo_root(),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out.write(f"[{time.monotonic() - started:6.1f}s] {line}")
     if proc.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-25:])
         raise DeployError(f"{args[1]} failed (exit {proc.returncode}); log {log}:\n{tail}")
