@@ -362,7 +362,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 # --- demo ---------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
     from lightbox_cli.contact_sheet import write_contact_sheet
-    from lightbox_samples import generate_samples
+    from lightbox_infra.paths import state_dir
+    from lightbox_samples import cached_samples
 
     phases = Phases()
     emulator = _emulator()
@@ -370,7 +371,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ctx = _deploy_local(phases=phases)
         samples_dir = args.out / "samples"
         with phases.phase("samples"):
-            samples = generate_samples(samples_dir)
+            samples = cached_samples(samples_dir, state_dir() / "cache" / "samples")
         console.print(f"generated {len(samples)} sample uploads in {samples_dir}")
         items = run_process(ctx, [samples_dir], args.out, None, args.timeout, phases=phases)
     finally:

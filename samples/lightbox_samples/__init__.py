@@ -19,11 +19,14 @@ Modules, by concern:
 * ``products`` and ``fashion`` — one renderer per product;
 * ``writers`` — JPEG, 48-bit PNG, decompression bomb, HEIC bytes;
 * ``layout`` — the ``<seller>/<sku>/`` folders and ``SampleSpec``;
-* ``catalogue`` and ``broken`` — the samples themselves and their routes.
+* ``catalogue`` and ``broken`` — the samples themselves and their routes;
+* ``cache`` — ``cached_samples(out_dir, cache_dir)``: the same set, rendered once
+  per generator version and copied from then on.
 """
 
+from lightbox_samples.cache import cached_samples
 from lightbox_samples.catalogue import generate_samples
 from lightbox_samples.fashion import tee_points
 from lightbox_samples.layout import Expected, SampleSpec
 
-__all__ = ["Expected", "SampleSpec", "generate_samples", "tee_points"]
+__all__ = ["Expected", "SampleSpec", "cached_samples", "generate_samples", "tee_points"]

@@ -20,7 +20,8 @@ import pytest
 from lightbox.adapters.dynamodb import DynamoConfigStore
 from lightbox.scoring.thresholds import DEFAULT_THRESHOLDS
 from lightbox_cli.process import collect_inputs, supporting_files
-from lightbox_samples import SampleSpec, generate_samples
+from lightbox_samples import SampleSpec
+from support.samples import sample_set
 
 #: The pipeline's result status for each declared route.
 ROUTES = {
@@ -34,7 +35,7 @@ ROUTES = {
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[SampleSpec]]:
     root = tmp_path_factory.mktemp("samples")
-    return root, generate_samples(root)
+    return root, sample_set(root)
 
 
 def _route(pipeline: Any, name: str, timeout: float = 180.0) -> str:

@@ -14,6 +14,7 @@ from lightbox.extras.asset_set import (
     structure,
 )
 from lightbox.extras.generative import ProceduralSceneGenerator
+from support.samples import sample_set
 
 
 def _detailed_cutout() -> Image.Image:
@@ -87,9 +88,8 @@ def test_given_the_demo_mug_photo_when_close_ups_are_cut_then_each_carries_real_
 ):
     from lightbox.imaging.segment import segment_foreground
     from lightbox.validation.photo import inspect_photo
-    from lightbox_samples import generate_samples
 
-    spec = next(s for s in generate_samples(tmp_path) if s.sku == "MUG-RED-001")
+    spec = next(s for s in sample_set(tmp_path) if s.sku == "MUG-RED-001")
     _, photo = inspect_photo(spec.path.read_bytes(), spec.path.name)
     assert photo is not None
     mask = segment_foreground(photo).mask

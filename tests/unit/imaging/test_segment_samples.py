@@ -16,7 +16,8 @@ from PIL import Image
 from lightbox.imaging import u2net
 from lightbox.imaging.segment import SegmentResult, segment_foreground
 from lightbox.validation.photo import inspect_photo
-from lightbox_samples import SampleSpec, generate_samples
+from lightbox_samples import SampleSpec
+from support.samples import sample_set
 
 #: On the 2000 x 2000 mug photo: right of the body (which ends at x ~ 1330),
 #: under the handle, above the table line. The old mask covered 97% of it.
@@ -28,7 +29,7 @@ MUG_BODY = (slice(1390, 1490), slice(700, 1200))
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SampleSpec]:
     root = tmp_path_factory.mktemp("samples")
-    return {spec.sku: spec for spec in generate_samples(root)}
+    return {spec.sku: spec for spec in sample_set(root)}
 
 
 def _working_image(spec: SampleSpec) -> Image.Image:

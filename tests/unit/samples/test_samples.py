@@ -13,6 +13,7 @@ from PIL import Image
 
 from lightbox.validation.photo import PhotoCheck, inspect_photo
 from lightbox_samples import SampleSpec, generate_samples
+from support.samples import sample_set
 
 CATEGORIES = {
     "electronics",
@@ -30,7 +31,7 @@ ROUTES = {"publish", "review", "reject", "quarantine"}
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[SampleSpec]]:
     root = tmp_path_factory.mktemp("samples")
-    return root, generate_samples(root)
+    return root, sample_set(root)
 
 
 @pytest.fixture(scope="module")
