@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -44,16 +45,17 @@ from bench.eval_segmentation.metrics import (  # noqa: E402
     reliability,
     spearman,
 )
-from lightbox.imaging import u2net  # noqa: E402
-from lightbox.imaging.segment import ALPHA_ON, segment_foreground  # noqa: E402
+from lightbox.imaging import mask_quality, u2net  # noqa: E402
+from lightbox.imaging.segment import ALPHA_ON, SegmentResult, segment_foreground  # noqa: E402
 from lightbox.pipeline.decide import _touches_edge  # noqa: E402
 from lightbox.scoring.confidence import (  # noqa: E402
     ComplianceSummary,
+    Score,
     framing_signal,
     score_listing,
 )
 from lightbox.scoring.thresholds import builtin_config  # noqa: E402
-from lightbox.validation.photo import inspect_photo  # noqa: E402
+from lightbox.validation.photo import PhotoCheck, inspect_photo  # noqa: E402
 
 #: A cut-out below this IoU must never auto-publish.
 BAD_IOU = 0.9
@@ -105,19 +107,7 @@ def evaluate(case: dataset.Case, out: Path) -> Row:
     model = np.asarray(u2net.alpha_mask(working)) >= ALPHA_ON
     model_seconds = time.perf_counter() - start
 
-    metrics = check.metrics
-    config = builtin_config()
-    thresholds = config.for_category(case.category)
-    signals = {
-        "segmentation": result.confidence,
-        "sharpness": metrics.get("sharpness", 0.0),
-        "exposure": metrics.get("exposure", 0.0),
-        "framing": framing_signal(
-            result.coverage, _touches_edge(list(result.bbox or []), *working.size)
-        ),
-    }
-    score = score_listing(signals, [ComplianceSummary("amazon", True)])
-    auto = check.ok and score.compliant and score.confidence >= thresholds.auto
+    score, auto = listing_route(case, check, working, result, result.confidence)
     row = Row(
         name=case.name,
         tags=case.tags,
@@ -139,6 +129,29 @@ def evaluate(case: dataset.Case, out: Path) -> Row:
     )
     _save_strip(out / "cases" / f"{case.name}.png", working, truth, pred, model)
     return row
+
+
+def listing_route(
+    case: dataset.Case,
+    check: PhotoCheck,
+    working: Image.Image,
+    result: SegmentResult,
+    segmentation: float,
+) -> tuple[Score, bool]:
+    """The Score stage's listing score with `segmentation` as the cut-out's
+    confidence, and whether it auto-publishes (category's built-in level)."""
+    metrics = check.metrics
+    signals = {
+        "segmentation": segmentation,
+        "sharpness": metrics.get("sharpness", 0.0),
+        "exposure": metrics.get("exposure", 0.0),
+        "framing": framing_signal(
+            result.coverage, _touches_edge(list(result.bbox or []), *working.size)
+        ),
+    }
+    score = score_listing(signals, [ComplianceSummary("amazon", True)])
+    level = builtin_config().for_category(case.category).auto
+    return score, check.ok and score.compliant and score.confidence >= level
 
 
 def _save_strip(
@@ -226,6 +239,7 @@ def summarise(rows: list[Row]) -> dict:
             4,
         ),
         "auto_published": sum(1 for r in rows if r.auto),
+        "lowered_by_busy_backdrop": lowered_by_busy_backdrop(rows),
         "quarantined": [r.name for r in rows if not r.validated],
         "by_tag": by_tag(rows),
         "signal_screen": signal_screen(rows),
@@ -239,6 +253,7 @@ SCREENED_SIGNALS = {
     "unsure_share": -1,
     "fragmentation": -1,
     "agreement_iou": 1,
+    "backdrop_busy": -1,
     "boundary_contrast": 1,
     "contrast_ratio": 1,
     "edge_ratio": 1,
@@ -260,6 +275,21 @@ def signal_screen(rows: list[Row]) -> dict[str, dict[str, dict[str, float]]]:
                     auroc([-v for v in values], [r.iou < BAD_IOU for r in sel]), 3
                 ),
             }
+    return out
+
+
+def lowered_by_busy_backdrop(rows: list[Row]) -> list[dict[str, float | str]]:
+    """Photos whose segmentation confidence the busy-backdrop gate lowered:
+    texture or clutter around a mask the classical method does not confirm."""
+    no_gate = mask_quality.BusyGate(full=math.inf, agreement_lo=0.0)
+    out: list[dict[str, float | str]] = []
+    for r in rows:
+        if not r.signals.get("model_used"):
+            continue
+        without = round(mask_quality.confidence(r.signals, no_gate), 4)
+        if without > r.seg_confidence + 1e-3:
+            row = {"name": r.name, "iou": round(r.iou, 4), "without": without}
+            out.append({**row, "with": r.seg_confidence})
     return out
 
 
@@ -336,6 +366,15 @@ def markdown(summary: dict) -> str:
         + ", ".join(f"{d['name']} ({d['iou']:.3f})" for d in s["dangerous"]),
         f"Held-out photos with IoU ≥ 0.97 sent to review: {s['needless_review_share']:.1%} "
         + ", ".join(s["needless_review"]),
+        "Lowered by the busy-backdrop gate (texture or clutter around a mask the classical "
+        "method does not confirm): "
+        + (
+            ", ".join(
+                f"{d['name']} (IoU {d['iou']:.3f}, {d['without']:.3f} → {d['with']:.3f})"
+                for d in s["lowered_by_busy_backdrop"]
+            )
+            or "none"
+        ),
         f"More than 0.02 worse than the model alone: {', '.join(s['worse_than_model_by_0_02'])}",
         f"Quarantined at validation: {', '.join(s['quarantined']) or 'none'}",
         "",

@@ -24,9 +24,9 @@ the stage's 0.15 s budget, and lifted held-out AUROC only to ~0.86).
 The confidence is a logistic model of "IoU ≥ 0.9" on those three signals,
 fitted on the calibration split of the evaluation set
 (`bench/eval_segmentation/calibrate.py` prints the constants below) and
-judged on the held-out split. Two gates then cap it, each for a failure the
-logistic model sees too rarely to weigh (constants read off the calibration
-split only):
+judged on the held-out split. Three gates then cap it, each for a failure
+the logistic model sees too rarely to weigh (constants read off the
+calibration split only):
 
 * pieces: a mask in several separate pieces is more likely the product plus
   something beside it than a product in parts — capped at
@@ -37,6 +37,22 @@ split only):
   `PLAIN_AGREEMENT_LO` to 1 at `PLAIN_AGREEMENT_HI` agreement. On a
   textured backdrop the classical method fails on its own, so its
   disagreement there is no evidence.
+* a busy backdrop without confirmation: on texture or clutter
+  (`backdrop_busy`, the share of the backdrop crossed by strong colour
+  edges) the model's crisp but wrong masks happen — a neighbouring object
+  taken in, a part of the product left out, the outline dragged into
+  bricks — and nothing in the model's own map shows it (the misses were
+  decisive: few undecided pixels). There the mask has only one independent
+  witness, the classical method; the less it confirms the mask, the lower
+  the ceiling: `1 - busy * (1 - confirmed)`, where busy is
+  `backdrop_busy / BUSY_GATE.full` and confirmed is the agreement mapped
+  from `BUSY_GATE.agreement_lo` (0) to full agreement (1), both clipped to
+  0..1. A plain backdrop (busy 0) is not capped by it; a fully busy one
+  whose mask the classical method does not confirm at all is capped at 0.
+  `BUSY_GATE` is the most cautious pair that, on the calibration split,
+  lets no photo below IoU 0.9 auto-publish and sends no more than 5% of the
+  good ones (IoU ≥ 0.97) to review beyond those already sent
+  (`calibrate.py`).
 
 Finally the coverage sanity factor: a speck or a frame-filling "product" is
 not a product shot.
@@ -45,12 +61,13 @@ not a product shot.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from lightbox.imaging import classical
-from lightbox.imaging.morphology import label, outline, touch_fraction
+from lightbox.imaging.morphology import dilate, label, outline, touch_fraction
 
 #: Long side (px) of the copy the classical cross-check runs on: the model's
 #: own resolution, where it costs ~0.04 s.
@@ -85,6 +102,28 @@ PLAIN_THRESHOLD = 7.0
 PLAIN_AGREEMENT_LO = 0.65
 PLAIN_AGREEMENT_HI = 0.85
 
+#: `backdrop_busy` counts backdrop pixels at least `BUSY_MARGIN` px (at
+#: `CHECK_SIDE`) from the mask, so the product's own outline is not counted,
+#: whose colour gradient (CIE Lab units per px, `classical.Scene.grad`)
+#: exceeds `BUSY_EDGE`: weave, bricks, stone and the edges of other objects
+#: do; a paper sweep, a cloth's faint pattern and sensor noise do not.
+BUSY_MARGIN = 6
+BUSY_EDGE = 5.0
+
+
+@dataclass(frozen=True)
+class BusyGate:
+    """Constants of the busy-backdrop gate (module docstring)."""
+
+    #: `backdrop_busy` from which the backdrop counts as fully busy.
+    full: float
+    #: Agreement with the classical mask that confirms nothing.
+    agreement_lo: float
+
+
+#: Fitted on the calibration split by `bench/eval_segmentation/calibrate.py`.
+BUSY_GATE = BusyGate(full=0.45, agreement_lo=0.70)
+
 #: Classical-only confidence is scaled by this (see `classical_confidence`).
 FALLBACK_FACTOR = 0.8
 
@@ -95,6 +134,7 @@ def model_signals(prob: np.ndarray, small: Image.Image) -> dict[str, float]:
     unsure_share: pixels with probability in (0.1, 0.9) per product pixel.
     fragmentation: share of the product area outside its largest component.
     agreement_iou: IoU with the classical method's mask on a `CHECK_SIDE` copy.
+    backdrop_busy: `backdrop_busy` of that copy around the mask.
     boundary_contrast: `boundary_contrast` of the mask on that copy.
     contrast_ratio, edge_ratio, solidity, coverage, edge_touch, threshold,
     border_noise: the classical measures of that mask (`classical.mask_signals`).
@@ -119,12 +159,27 @@ def model_signals(prob: np.ndarray, small: Image.Image) -> dict[str, float]:
         "unsure_share": unsure,
         "fragmentation": fragmentation,
         "agreement_iou": agreement,
+        "backdrop_busy": backdrop_busy(scene.grad, mask),
         "boundary_contrast": boundary_contrast(np.asarray(check.convert("RGB")), mask),
         **classical.mask_signals(mask, scene),
         "stability": 0.0,  # a classical-only measure
         "coverage": float(decided.mean()),
         "edge_touch": touch_fraction(decided),
     }
+
+
+def backdrop_busy(grad: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the backdrop crossed by strong colour edges (0 = plain).
+
+    `grad`: the colour gradient (Lab units per px) of the image the mask was
+    drawn on, `mask`: the product, same size. Counts the backdrop at least
+    `BUSY_MARGIN` px from the mask whose gradient exceeds `BUSY_EDGE`; 0 when
+    the mask leaves no such backdrop.
+    """
+    backdrop = ~dilate(mask, BUSY_MARGIN)
+    if not backdrop.any():
+        return 0.0
+    return float((grad[backdrop] > BUSY_EDGE).mean())
 
 
 def boundary_contrast(rgb: np.ndarray, mask: np.ndarray) -> float:
@@ -182,7 +237,7 @@ def boundary_contrast(rgb: np.ndarray, mask: np.ndarray) -> float:
     return float(np.percentile(contrast, 20))
 
 
-def model_quality(s: dict[str, float]) -> float:
+def model_quality(s: dict[str, float], busy: BusyGate = BUSY_GATE) -> float:
     """P(IoU ≥ 0.9) from the model path's signals (module docstring)."""
     z = (
         BIAS
@@ -191,10 +246,10 @@ def model_quality(s: dict[str, float]) -> float:
         + W_AGREEMENT * s["agreement_iou"]
     )
     fitted = 1.0 / (1.0 + math.exp(-z))
-    return min(fitted, *gates(s).values())
+    return min(fitted, *gates(s, busy).values())
 
 
-def gates(s: dict[str, float]) -> dict[str, float]:
+def gates(s: dict[str, float], busy: BusyGate = BUSY_GATE) -> dict[str, float]:
     """The caps on the model path's quality (module docstring), each 0..1."""
     pieces = 1.0 - FRAGMENT_CAP_SLOPE * s["fragmentation"]
     plain = 1.0
@@ -204,7 +259,16 @@ def gates(s: dict[str, float]) -> dict[str, float]:
     return {
         "pieces": float(np.clip(pieces, 0.0, 1.0)),
         "plain_backdrop": float(np.clip(plain, 0.0, 1.0)),
+        "busy_backdrop": busy_cap(s["backdrop_busy"], s["agreement_iou"], busy),
     }
+
+
+def busy_cap(backdrop_busy: float, agreement: float, busy: BusyGate = BUSY_GATE) -> float:
+    """The busy-backdrop gate (module docstring): 1 - busy * (1 - confirmed)."""
+    weight = float(np.clip(backdrop_busy / busy.full, 0.0, 1.0))
+    span = 1.0 - busy.agreement_lo
+    confirmed = float(np.clip((agreement - busy.agreement_lo) / span, 0.0, 1.0))
+    return 1.0 - weight * (1.0 - confirmed)
 
 
 def classical_quality(s: dict[str, float]) -> float:
@@ -232,9 +296,12 @@ def classical_quality(s: dict[str, float]) -> float:
     return float(FALLBACK_FACTOR * (contrast**0.30 * edge**0.30 * stability**0.25 * solidity**0.15))
 
 
-def confidence(s: dict[str, float]) -> float:
-    """0..1: the path's quality times the coverage sanity factor."""
-    quality = model_quality(s) if s["model_used"] else classical_quality(s)
+def confidence(s: dict[str, float], busy: BusyGate = BUSY_GATE) -> float:
+    """0..1: the path's quality times the coverage sanity factor.
+
+    `busy`: the busy-backdrop gate's constants (only calibration passes others).
+    """
+    quality = model_quality(s, busy) if s["model_used"] else classical_quality(s)
     return float(np.clip(quality * coverage_factor(s["coverage"]), 0.0, 1.0))
 
 

@@ -65,6 +65,7 @@ SIGNAL_NAMES = (
     "unsure_share",
     "fragmentation",
     "agreement_iou",
+    "backdrop_busy",
     "boundary_contrast",
     "threshold",
     "border_noise",
