@@ -75,10 +75,36 @@ class ReviewPage:
         self.driver, self.url, self.timeout = driver, url, timeout
 
     def _wait(self, condition: Any, what: str) -> Any:
+        from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, self.timeout, poll_frequency=0.2).until(
-            condition, message=what
+        try:
+            return WebDriverWait(self.driver, self.timeout, poll_frequency=0.2).until(
+                condition, message=what
+            )
+        except TimeoutException as exc:
+            raise TimeoutException(f"{what}; the page then: {self._state()}") from exc
+
+    def _state(self) -> str:
+        """What a reviewer would see when a wait gives up: status line, selection, focus."""
+        return str(
+            self.driver.execute_script(
+                "const t = (s) => { const e = document.querySelector(s); "
+                "return e ? e.textContent.trim().slice(0, 200) : '-'; };"
+                "const a = document.querySelector('#approve');"
+                "return JSON.stringify({status: t('#status'), selected: t('#tasks li.selected b'),"
+                " title: t('#title'), approve_disabled: a ? a.disabled : null,"
+                " focus: document.activeElement ? document.activeElement.tagName : null,"
+                " queue: [...document.querySelectorAll('#tasks li b')].map(b => b.textContent)});"
+            )
+        )
+
+    def settled(self) -> None:
+        """Wait until the page has no request in flight (`<body data-busy>`): what it
+        shows is then what the API last said, not a list or detail still loading."""
+        self._wait(
+            lambda d: d.execute_script("return document.body.dataset.busy || '0'") == "0",
+            "requests settled",
         )
 
     def sign_in(self, token: str) -> None:
@@ -91,6 +117,7 @@ class ReviewPage:
         self._wait(
             lambda d: d.find_element(By.ID, "workspace").is_displayed(), "workspace after sign-in"
         )
+        self.settled()
 
     def filter_seller(self, seller: str) -> None:
         from selenium.webdriver.common.by import By
@@ -99,6 +126,7 @@ class ReviewPage:
         field.clear()
         field.send_keys(seller)
         self.driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        self.settled()  # the filtered list, not the one shown before it arrived
         self._wait(
             lambda d: (names := self.queue()) and all(n.startswith(seller + "/") for n in names),
             f"queue filtered to {seller}",
@@ -153,6 +181,7 @@ class ReviewPage:
     def press(self, key: str) -> None:
         from selenium.webdriver.common.action_chains import ActionChains
 
+        self.settled()  # a key acts on what the page shows once its requests are answered
         ActionChains(self.driver).send_keys(key).perform()
 
     def status(self) -> str:

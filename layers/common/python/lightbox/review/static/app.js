@@ -15,7 +15,19 @@ function say(text, kind) {
   el.className = kind || "";
 }
 
+// Requests in flight, on <body data-busy> (the page shows a busy cursor meanwhile).
+let inFlight = 0;
+function busy(delta) {
+  inFlight += delta;
+  document.body.dataset.busy = String(inFlight);
+}
+
 async function api(path, options) {
+  busy(+1);
+  try { return await request(path, options); } finally { busy(-1); }
+}
+
+async function request(path, options) {
   const response = await fetch(path, {
     ...(options || {}),
     headers: { "Authorization": "Bearer " + token(), "Content-Type": "application/json" },
