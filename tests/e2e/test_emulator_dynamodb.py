@@ -19,6 +19,7 @@ from support.local_emulator import (
     unique,
     wait_for,
 )
+from support.tables import create_pk_sk_table
 
 pytestmark = pytest.mark.e2e
 
@@ -26,25 +27,10 @@ pytestmark = pytest.mark.e2e
 # -- DynamoDB --------------------------------------------------------------------------
 
 
-def _create_table(ddb, name: str) -> None:
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 def test_given_audit_table_when_record_appended_twice_then_second_write_fails_condition_check(aws):
     ddb = aws.client("dynamodb")
     table = unique("audit")
-    _create_table(ddb, table)
+    create_pk_sk_table(ddb, table)
     item = {"pk": {"S": "pipeline#e1"}, "sk": {"S": "001#1"}, "stage": {"S": "intake"}}
     ddb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
     ddb.put_item(
@@ -80,7 +66,7 @@ def test_given_same_table_name_in_other_account_and_region_when_written_then_tab
         aws.client("dynamodb", account="111111111111"),
     ]
     for index, ddb in enumerate(clients):
-        _create_table(ddb, table)
+        create_pk_sk_table(ddb, table)
         ddb.put_item(
             TableName=table, Item={"pk": {"S": "k"}, "sk": {"S": "s"}, "n": {"N": str(index)}}
         )
@@ -183,7 +169,7 @@ def test_given_state_machine_with_dynamodb_tasks_and_failing_lambda_then_catch_s
     ddb = aws.client("dynamodb")
     sfn = aws.client("stepfunctions")
     table = unique("pipeline")
-    _create_table(ddb, table)
+    create_pk_sk_table(ddb, table)
     code = (
         "class PhotoRejected(Exception):\n    pass\n\n"
         "def handler(event, context):\n    raise PhotoRejected(event['record']['stage'])\n"

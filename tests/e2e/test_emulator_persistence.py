@@ -33,26 +33,12 @@ from support.local_emulator import (
     wait_for,
     wait_until_ready,
 )
+from support.tables import create_pk_sk_table
 
 pytestmark = pytest.mark.e2e
 ROLE = "arn:aws:iam::000000000000:role/sfn-role"
 BIG = os.urandom(3 * 1024 * 1024)  # spills out of LocalStack's in-memory buffer (512 KB)
 PART = 5 * 1024 * 1024
-
-
-def _table(ddb, name: str) -> None:
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def _append(ddb, table: str, sk: str, stage: str) -> None:
@@ -115,7 +101,7 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
         MultipartUpload={"Parts": [{"ETag": e, "PartNumber": n} for n, e in enumerate(parts, 1)]},
     )
     multipart_etag = s3.head_object(Bucket=bucket, Key="incoming/s1/sku/multi.tif")["ETag"]
-    _table(ddb, table)
+    create_pk_sk_table(ddb, table)
     _append(ddb, table, "001", "intake")
     _append(ddb, table, "002", "validate")
     queue = sqs.create_queue(QueueName=unique("dlq"))["QueueUrl"]
@@ -193,7 +179,7 @@ def test_given_state_in_every_service_when_emulator_restarted_then_all_of_it_is_
 def test_given_emulator_killed_when_restarted_then_state_is_as_of_the_last_save(aws, emulator):
     ddb, s3 = aws.client("dynamodb"), aws.client("s3")
     table, bucket = unique("audit"), unique("photos")
-    _table(ddb, table)
+    create_pk_sk_table(ddb, table)
     s3.create_bucket(Bucket=bucket)
     _append(ddb, table, "001", "intake")
     s3.put_object(Bucket=bucket, Key="incoming/a.jpg", Body=b"photo")

@@ -9,24 +9,10 @@ import boto3
 
 from lightbox.adapters.listings import DynamoListingStore
 from lightbox.models.listing import ListingConflictError, ListingHead, PhotoEntry, listing_pk
+from support.tables import create_pk_sk_table
 
 PK = listing_pk("acme", "MUG-9")
 WRITERS = 12
-
-
-def _table(name: str) -> None:
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def _commit_until_it_lands(store: DynamoListingStore, n: int) -> int:
@@ -56,7 +42,7 @@ def _commit_until_it_lands(store: DynamoListingStore, n: int) -> int:
 
 
 def test_given_many_photos_committing_at_once_when_some_lose_then_every_entry_survives(moto):
-    _table("listings")
+    create_pk_sk_table(boto3.client("dynamodb", region_name="us-east-1"), "listings")
     store = DynamoListingStore("listings", boto3.resource("dynamodb", region_name="us-east-1"))
 
     with ThreadPoolExecutor(WRITERS) as pool:

@@ -8,6 +8,7 @@ import pytest
 from lightbox.adapters.revocations import DynamoRevocations
 from lightbox.adapters.signing_keys import SecretSigningKeys
 from lightbox.review.tokens import TokenError, mint, peek, verify
+from support.tables import create_pk_sk_table
 
 REGION = "us-east-1"
 
@@ -17,18 +18,7 @@ def aws(moto: None):
     sm = boto3.client("secretsmanager", region_name=REGION)
     arn = sm.create_secret(Name="signing", SecretString="first-key-" + "x" * 50)["ARN"]
     ddb = boto3.resource("dynamodb", region_name=REGION)
-    ddb.create_table(
-        TableName="review",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_pk_sk_table(ddb, "review")
     clock = [0.0]
     yield (
         SecretSigningKeys(arn, sm, clock=lambda: clock[0]),
