@@ -254,6 +254,7 @@ SCREENED_SIGNALS = {
     "fragmentation": -1,
     "agreement_iou": 1,
     "backdrop_busy": -1,
+    "see_through": -1,
     "boundary_contrast": 1,
     "contrast_ratio": 1,
     "edge_ratio": 1,
@@ -372,6 +373,17 @@ def markdown(summary: dict) -> str:
             ", ".join(
                 f"{d['name']} (IoU {d['iou']:.3f}, {d['without']:.3f} → {d['with']:.3f})"
                 for d in s["lowered_by_busy_backdrop"]
+            )
+            or "none"
+        ),
+        "Backdrop seen through a hole the mask covers (`see_through`, share of the mask; "
+        "cut out of the classical cross-check): "
+        + (
+            ", ".join(
+                f"{r['name']} (IoU {r['iou']:.3f}, {r['signals']['see_through']:.3f}, "
+                f"confidence {r['seg_confidence']:.3f})"
+                for r in s["rows"]
+                if r["signals"].get("see_through", 0.0) > 0.0
             )
             or "none"
         ),

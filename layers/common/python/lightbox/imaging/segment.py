@@ -66,6 +66,7 @@ SIGNAL_NAMES = (
     "fragmentation",
     "agreement_iou",
     "backdrop_busy",
+    "see_through",
     "boundary_contrast",
     "threshold",
     "border_noise",
